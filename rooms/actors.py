@@ -1,0 +1,27 @@
+from enum import StrEnum
+
+import msgspec
+
+
+class Role(StrEnum):
+    PARTICIPANT = "participant"
+    FACILITATOR = "facilitator"
+    BOARD = "board"
+    SYSTEM = "system"  # the server itself, e.g. admitting a participant who joined over HTTP
+
+
+class Actor(msgspec.Struct, frozen=True):
+    """Who sends a command.
+
+    `pid` is the per-room pseudonym that authors ideas; `ballot` is a separate key for secret
+    votes, derived from a secret only the participant's device holds, so no stored record links
+    the two.
+    """
+
+    role: Role
+    pid: str | None = None
+    ballot: str | None = None
+
+
+FACILITATOR = Actor(Role.FACILITATOR)
+SYSTEM = Actor(Role.SYSTEM)

@@ -1,0 +1,50 @@
+"""Commands that concern the room as a whole. Round types define their own in rooms/rounds/."""
+
+from typing import ClassVar
+
+import msgspec
+
+from rooms.actors import Role
+
+
+class Command(msgspec.Struct, tag_field="cmd", frozen=True, kw_only=True):
+    """A request to change a room. `nonce` is chosen by the client: a repeat is not applied twice."""
+
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.PARTICIPANT})
+    nonce: str = ""
+
+
+FACILITATOR_ONLY = frozenset({Role.FACILITATOR})
+
+
+class StartRound(Command, tag="start_round"):
+    """Start a round from the plan; a round still open is closed first."""
+
+    roles = FACILITATOR_ONLY
+    round: int
+
+
+class CloseRound(Command, tag="close_round"):
+    roles = FACILITATOR_ONLY
+    round: int
+
+
+class RevealResults(Command, tag="reveal"):
+    roles = FACILITATOR_ONLY
+    round: int
+
+
+class EndMeeting(Command, tag="end_meeting"):
+    roles = FACILITATOR_ONLY
+
+
+class Join(Command, tag="join"):
+    """Sent by the server when someone joins over HTTP; never accepted from a socket."""
+
+    roles = frozenset({Role.SYSTEM})
+    pid: str
+    name: str = ""
+    member: str | None = None
+
+
+ROOM_COMMANDS: tuple[type[Command], ...] = (StartRound, CloseRound, RevealResults, EndMeeting)

@@ -1,0 +1,64 @@
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import msgspec
+
+from rooms.rejection import Rejection
+
+if TYPE_CHECKING:
+    from rooms.actors import Actor
+    from rooms.commands import Command
+    from rooms.events import Event
+    from rooms.state import RoomState, Round
+
+
+class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
+    """Settings of one round in a meeting's plan. Each round type subclasses it with a tag."""
+
+    title: str = ""
+    # What participants are asked, shown at the top of their phone (plain language).
+    prompt: str = ""
+
+    @property
+    def type(self) -> str:
+        return type(self).__struct_config__.tag  # type: ignore[return-value]
+
+
+class RoundType:
+    """A kind of round: its config, commands, events, rules, and how it reports progress."""
+
+    name: ClassVar[str]
+    config: ClassVar[type[RoundConfig]]
+    commands: ClassVar[tuple[type["Command"], ...]] = ()
+    events: ClassVar[tuple[type["Event"], ...]] = ()
+
+    def new_data(self, config: Any) -> Any:
+        return None
+
+    def check_config(self, config: Any, plan: list[RoundConfig], index: int) -> Rejection | None:
+        """Refuse a plan in which this round cannot work (e.g. votes on a missing ideas round)."""
+        return None
+
+    def on_start(self, room: "RoomState", rnd: "Round") -> list["Event"]:
+        """Events that must happen before this round can start (e.g. revealing its inputs)."""
+        return []
+
+    def decide(
+        self, room: "RoomState", rnd: "Round", command: "Command", actor: "Actor"
+    ) -> list["Event"] | Rejection:
+        raise NotImplementedError
+
+    def apply(self, room: "RoomState", rnd: "Round", event: "Event") -> None:
+        raise NotImplementedError
+
+    def contributors(self, room: "RoomState", rnd: "Round") -> int:
+        """How many participants have taken part in this round so far."""
+        return 0
+
+    def personal_key(self, room: "RoomState", rnd: "Round", pid: str | None, ballot: str | None) -> Hashable:
+        """Everything one participant's own view of this round depends on; equal keys, equal views."""
+        return None
+
+    def touches(self, room: "RoomState", rnd: "Round", event: "Event") -> Iterable[str]:
+        """The pseudonyms or ballot keys whose own view an event of this round changes."""
+        return ()

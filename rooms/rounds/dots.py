@@ -1,0 +1,166 @@
+"""Dot voting: each participant spreads a few dots over the ideas of an earlier ideas round."""
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from rooms.actors import Actor
+from rooms.commands import Command
+from rooms.events import Event, ResultsRevealed, RoundClosed
+from rooms.rejection import N_, NOT_JOINED, ROUND_NOT_OPEN, Rejection
+from rooms.rounds.base import RoundConfig, RoundType
+from rooms.rounds.ideas import Idea, visible_ideas
+from rooms.state import RoomState, Round, RoundStatus
+
+
+class DotsConfig(RoundConfig, tag="dots"):
+    dots: int = 3
+    max_per_idea: int = 3
+    allow_own: bool = True
+    # Index of the ideas round voted on; None means the nearest ideas round before this one.
+    source: int | None = None
+
+
+class CastDot(Command, tag="dot"):
+    """Add (delta 1) or take back (delta -1) one dot on an idea."""
+
+    idea: str
+    delta: int = 1
+    round: int | None = None
+
+
+class DotsCast(Event, tag="dots_cast"):
+    """A ballot's dot moved. `ballot` is a secret-ballot key, never a participant's pseudonym."""
+
+    round: int
+    ballot: str
+    idea: str
+    delta: int
+
+
+@dataclass
+class DotsData:
+    ballots: dict[str, dict[str, int]] = field(default_factory=dict)
+    tally: dict[str, int] = field(default_factory=dict)
+
+
+def source_index(plan: list[RoundConfig], index: int) -> int | None:
+    cfg = plan[index]
+    assert isinstance(cfg, DotsConfig)
+    if cfg.source is not None:
+        return cfg.source
+    for i in range(index - 1, -1, -1):
+        if plan[i].type == "ideas":
+            return i
+    return None
+
+
+class Dots(RoundType):
+    name = "dots"
+    config = DotsConfig
+    commands = (CastDot,)
+    events = (DotsCast,)
+
+    def new_data(self, config: DotsConfig) -> DotsData:
+        return DotsData()
+
+    def check_config(self, config: DotsConfig, plan: list[RoundConfig], index: int) -> Rejection | None:
+        src = source_index(plan, index)
+        if src is None or not (0 <= src < index) or plan[src].type != "ideas":
+            return Rejection(
+                "bad_plan", N_("A dot-voting round needs an ideas round before it to vote on.")
+            )
+        if config.dots < 1 or config.max_per_idea < 1:
+            return Rejection("bad_plan", N_("A dot-voting round needs at least one dot."))
+        return None
+
+    def on_start(self, room: RoomState, rnd: Round) -> list[Event]:
+        src = room.rounds[self._source(room, rnd)]
+        events: list[Event] = []
+        if src.status is RoundStatus.OPEN:
+            events.append(RoundClosed(round=src.index))
+        if src.status is not RoundStatus.REVEALED:
+            events.append(ResultsRevealed(round=src.index))
+        return events
+
+    def decide(
+        self, room: RoomState, rnd: Round, command: Command, actor: Actor
+    ) -> list[Event] | Rejection:
+        assert isinstance(command, CastDot)
+        if actor.pid not in room.participants or actor.ballot is None:
+            return NOT_JOINED
+        if rnd.status is not RoundStatus.OPEN:
+            return ROUND_NOT_OPEN
+        cfg: DotsConfig = rnd.config  # type: ignore[assignment]
+        idea = next((i for i in options(room, rnd) if i.id == command.idea), None)
+        if idea is None:
+            return Rejection("no_such_idea", N_("That idea does not exist."))
+        mine = rnd.data.ballots.get(actor.ballot, {})
+        on_idea = mine.get(idea.id, 0)
+        if command.delta == 1:
+            if not cfg.allow_own and idea.author == actor.pid:
+                return Rejection("own_idea", N_("In this round you cannot vote for your own idea."))
+            if sum(mine.values()) >= cfg.dots:
+                return Rejection(
+                    "no_dots_left",
+                    N_("You have used all your dots. Take one back to move it."),
+                )
+            if on_idea >= cfg.max_per_idea:
+                return Rejection(
+                    "idea_full",
+                    N_("You can give at most %(max)d dots to one idea."),
+                    {"max": cfg.max_per_idea},
+                )
+        elif command.delta == -1:
+            if on_idea == 0:
+                return Rejection("no_dot_here", N_("You have no dot on that idea to take back."))
+        else:
+            return Rejection("bad_delta", N_("A dot can only be added or taken back one at a time."))
+        return [DotsCast(round=rnd.index, ballot=actor.ballot, idea=idea.id, delta=command.delta)]
+
+    def apply(self, room: RoomState, rnd: Round, event: Event) -> None:
+        assert isinstance(event, DotsCast)
+        data: DotsData = rnd.data
+        mine = data.ballots.setdefault(event.ballot, {})
+        mine[event.idea] = mine.get(event.idea, 0) + event.delta
+        if not mine[event.idea]:
+            del mine[event.idea]
+        data.tally[event.idea] = data.tally.get(event.idea, 0) + event.delta
+
+    def contributors(self, room: RoomState, rnd: Round) -> int:
+        return sum(1 for dots in rnd.data.ballots.values() if dots)
+
+    def personal_key(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> Hashable:
+        return (rnd.index, rnd.status, tuple(sorted(rnd.data.ballots.get(ballot, {}).items())))
+
+    def touches(self, room: RoomState, rnd: Round, event: Event) -> Iterable[str]:
+        return (event.ballot,)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _source(room: RoomState, rnd: Round) -> int:
+        src = source_index([r.config for r in room.rounds], rnd.index)
+        assert src is not None  # the plan was checked when the room opened
+        return src
+
+
+ROUND_TYPE = Dots()
+
+
+def options(room: RoomState, rnd: Round) -> list[Idea]:
+    """The ideas one can vote on: the visible ideas of the source round."""
+    return visible_ideas(room.rounds[Dots._source(room, rnd)])
+
+
+def dots_left(rnd: Round, ballot: str | None) -> int:
+    cfg: DotsConfig = rnd.config  # type: ignore[assignment]
+    return cfg.dots - sum(rnd.data.ballots.get(ballot, {}).values())
+
+
+def my_dots(rnd: Round, ballot: str | None) -> dict[str, int]:
+    return dict(rnd.data.ballots.get(ballot, {}))
+
+
+def results(room: RoomState, rnd: Round) -> list[tuple[Idea, int]]:
+    """Visible ideas with their dots, most first; ties keep the order ideas were posted."""
+    tally = rnd.data.tally
+    ranked = [(idea, tally.get(idea.id, 0)) for idea in options(room, rnd)]
+    return sorted(ranked, key=lambda pair: -pair[1])

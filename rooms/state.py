@@ -1,0 +1,63 @@
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from rooms.rounds.base import RoundConfig
+
+
+class RoundStatus(StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    CLOSED = "closed"
+    REVEALED = "revealed"
+
+
+@dataclass
+class Participant:
+    pid: str
+    number: int  # 1, 2, 3... in joining order; gives a friendly default name ("Participant 3")
+    name: str = ""
+    member: str | None = None
+
+
+@dataclass
+class Round:
+    index: int
+    config: RoundConfig
+    status: RoundStatus = RoundStatus.PENDING
+    # The round type's own state (e.g. ideas or ballots); see rooms/rounds/.
+    data: Any = None
+
+    @property
+    def kind(self) -> str:
+        return self.config.type
+
+
+@dataclass
+class RoomState:
+    code: str = ""
+    title: str = ""
+    language: str = "nb"
+    seq: int = 0  # sequence number of the last event applied
+    rounds: list[Round] = field(default_factory=list)
+    participants: dict[str, Participant] = field(default_factory=dict)
+    current: int | None = None  # the round most recently started
+    ended: bool = False
+
+    @property
+    def opened(self) -> bool:
+        return bool(self.code)
+
+    def round(self, index: int) -> Round | None:
+        if 0 <= index < len(self.rounds):
+            return self.rounds[index]
+        return None
+
+    @property
+    def current_round(self) -> Round | None:
+        return None if self.current is None else self.rounds[self.current]
+
+    @property
+    def open_round(self) -> Round | None:
+        r = self.current_round
+        return r if r is not None and r.status is RoundStatus.OPEN else None

@@ -1,0 +1,136 @@
+"""The Litestar application: create_app() wires settings, store, hub, pages and the socket."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, Response, get
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from server import logs
+from server.meetings import routes as meeting_routes
+from server.meetings.outcomes import outcome_recorder
+from server.meetings.views import RoomViews
+from server.members import routes as member_routes
+from server.metrics import METRICS
+from server.pages import page
+from server.realtime.fanout import channels_plugin
+from server.realtime.hub import Hub
+from server.realtime.ws import room_socket
+from server.settings import Settings
+from server.staff import routes as staff_routes
+from server.store.sqlite import SQLiteStore
+
+OSLO = ZoneInfo("Europe/Oslo")
+WEB = Path(__file__).resolve().parent.parent / "web"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    # Invitation links carry a token: never leak the address to another site.
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def oslo_time(moment: datetime | None) -> str:
+    """Times are stored in UTC and shown as Norwegians read them, in Europe/Oslo."""
+    if moment is None:
+        return ""
+    return moment.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
+
+
+def template_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(WEB / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["oslo"] = oslo_time
+    return env
+
+
+@get("/healthz", name="health")
+async def healthz(request: Request) -> Response[dict[str, str]]:
+    try:
+        await request.app.state.store.ping()
+    except Exception:
+        return Response({"status": "store unreachable"}, status_code=503)
+    return Response({"status": "ok"})
+
+
+@get("/metrics", name="metrics", media_type="text/plain; version=0.0.4")
+async def metrics() -> str:
+    return METRICS.render()
+
+
+@get("/tilgjengelighet", name="accessibility")
+async def accessibility(request: Request) -> Response:
+    return page(request, "accessibility.html")
+
+
+def _error_page(request: Request, exc: HTTPException) -> Response:
+    return page(request, "error.html", status_code=exc.status_code, status=exc.status_code)
+
+
+def _add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    logs.configure()
+    env = template_environment()
+    channels = channels_plugin()
+    views = RoomViews(env)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        store = await SQLiteStore(settings.database_path).open()
+        hub = Hub(store, views, channels, outcome_recorder(store), settings.flush_interval)
+        app.state.store, app.state.hub = store, hub
+        try:
+            yield
+        finally:
+            await hub.close()
+            await store.close()
+
+    return Litestar(
+        route_handlers=[
+            *meeting_routes.ROUTES,
+            *staff_routes.ROUTES,
+            *member_routes.ROUTES,
+            room_socket,
+            healthz,
+            metrics,
+            accessibility,
+            create_static_files_router(
+                path="/static", directories=[WEB / "static"], cache_control=None, name="static"
+            ),
+        ],
+        plugins=[channels],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "views": views}),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_secure=settings.cookie_secure, cookie_samesite="lax"
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        exception_handlers={HTTPException: _error_page},
+        after_request=_add_security_headers,
+    )

@@ -1,0 +1,92 @@
+"""Who is who in a room, from cookies that hold secrets whose hashes are stored.
+
+- Participant: cookie `ip_seat_<room>` holds the seat secret. Its sha256 finds the Seat record
+  (the pseudonym); the ballot key is derived from the secret itself, so it is never stored.
+- Facilitator / board: cookie `ip_<role>_<room>` holds the key from the meeting's link; its
+  sha256 must match the Meeting record.
+"""
+
+from urllib.parse import urlsplit
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from rooms import Actor, Role
+
+from server.realtime.connection import Audience
+from server.settings import Settings
+from server.store import Store
+from server.store.records import Meeting, Seat
+from server.tokens import derive, hash_token, same
+
+COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a month: a phone that sleeps through a long meeting stays in
+
+
+def seat_cookie_name(room: str) -> str:
+    return f"ip_seat_{room}"
+
+
+def role_cookie_name(room: str, audience: Audience) -> str:
+    return f"ip_{audience.value}_{room}"
+
+
+def make_cookie(name: str, value: str, settings: Settings) -> Cookie:
+    return Cookie(
+        key=name,
+        value=value,
+        path="/",
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+    )
+
+
+def ballot_of(secret: str, room: str) -> str:
+    return derive(secret, f"ballot:{room}")
+
+
+def nonce_salt_of(secret: str, room: str) -> str:
+    return derive(secret, f"nonce:{room}")
+
+
+def key_matches(meeting: Meeting, audience: Audience, key: str | None) -> bool:
+    if not key:
+        return False
+    expected = {Audience.FACILITATOR: meeting.facilitator_key, Audience.BOARD: meeting.board_key}
+    stored = expected.get(audience)
+    return stored is not None and same(stored, hash_token(key))
+
+
+async def participant(store: Store, room: str, secret: str | None) -> Actor | None:
+    if not secret:
+        return None
+    seat = await store.get(Seat, hash_token(secret))
+    if seat is None or seat.room != room:
+        return None
+    return Actor(Role.PARTICIPANT, pid=seat.pid, ballot=ballot_of(secret, room))
+
+
+async def identify(
+    store: Store, room: str, audience: Audience, cookies: dict[str, str]
+) -> tuple[Actor, str] | None:
+    """The actor behind a connection and the salt for its nonces, or None if not allowed."""
+    if audience is Audience.PARTICIPANT:
+        secret = cookies.get(seat_cookie_name(room))
+        actor = await participant(store, room, secret)
+        return (actor, nonce_salt_of(secret, room)) if actor and secret else None
+    meeting = await store.get(Meeting, room)
+    key = cookies.get(role_cookie_name(room, audience))
+    if meeting is None or not key_matches(meeting, audience, key):
+        return None
+    role = Role.FACILITATOR if audience is Audience.FACILITATOR else Role.BOARD
+    return Actor(role), nonce_salt_of(key, room)  # type: ignore[arg-type]
+
+
+def origin_allowed(connection: ASGIConnection, settings: Settings) -> bool:
+    """Refuse cross-site WebSocket hijacking: a browser always sends Origin, and it must be us.
+    Clients that are not browsers send none and must present their own cookies anyway."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return True
+    host = urlsplit(origin).netloc.lower()
+    return host in {connection.headers.get("host", "").lower(), urlsplit(settings.base_url).netloc.lower()}

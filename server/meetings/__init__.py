@@ -1,0 +1,1 @@
+"""Meetings: creating them, joining them, their live views and their outcomes."""

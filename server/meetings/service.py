@@ -1,0 +1,90 @@
+"""Creating meetings with their plan, access keys and personal invitations."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from rooms import Rejection, new_room
+from rooms.codec import encode_event
+from rooms.plan import AnyRoundConfig
+from rooms.rounds.dots import DotsConfig
+from rooms.rounds.ideas import IdeasConfig
+
+from server.store import AppendConflict, Store
+from server.store.records import Invitation, Meeting, Member
+from server.tokens import hash_token, new_join_code, new_token
+
+
+@dataclass
+class CreatedMeeting:
+    code: str
+    facilitator_key: str
+    board_key: str
+    # member id -> personal invitation token (only ever shown once, here)
+    invitations: dict[str, str] = field(default_factory=dict)
+
+
+class MeetingRefused(Exception):
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(rejection.message)
+        self.rejection = rejection
+
+
+async def create_meeting(
+    store: Store,
+    title: str,
+    plan: list[AnyRoundConfig],
+    invitees: list[Member] = (),  # type: ignore[assignment]
+    language: str = "nb",
+) -> CreatedMeeting:
+    facilitator_key, board_key = new_token(), new_token()
+    for _ in range(20):
+        code = new_join_code()
+        opened = new_room(code, title, plan, language)
+        if isinstance(opened, Rejection):
+            raise MeetingRefused(opened)
+        try:
+            await store.append(code, 0, [encode_event(e) for e in opened])
+            break
+        except AppendConflict:
+            continue  # that code is taken; draw another
+    else:
+        raise RuntimeError("no free join code found")
+    await store.put(
+        Meeting(
+            code=code,
+            title=opened[0].title,  # type: ignore[attr-defined]
+            created_at=datetime.now(UTC),
+            facilitator_key=hash_token(facilitator_key),
+            board_key=hash_token(board_key),
+            language=language,
+        )
+    )
+    created = CreatedMeeting(code, facilitator_key, board_key)
+    for member in invitees:
+        await store.add(member)
+        token = new_token()
+        await store.put(Invitation(token_hash=hash_token(token), member=member.id, meeting=code))
+        created.invitations[member.id] = token
+    return created
+
+
+def demo_plan() -> list[AnyRoundConfig]:
+    return [
+        IdeasConfig(
+            title="Ideer: Et bedre nærmiljø",
+            prompt="Hva ville gjort nærmiljøet ditt bedre å bo i? Skriv én idé om gangen.",
+            max_length=280,
+            max_per_person=5,
+        ),
+        DotsConfig(
+            title="Prioriter",
+            prompt="Gi prikkene dine til ideene du synes er viktigst.",
+            dots=3,
+            max_per_idea=2,
+        ),
+    ]
+
+
+async def create_demo(store: Store, members: int) -> CreatedMeeting:
+    invitees = [Member(id=f"demo-{i:04d}", name=f"Demomedlem {i}") for i in range(1, members + 1)]
+    return await create_meeting(store, "Innbyggerpanel: demomøte", demo_plan(), invitees)

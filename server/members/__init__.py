@@ -1,0 +1,1 @@
+"""What a panel member sees through their personal link."""

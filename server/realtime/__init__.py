@@ -1,0 +1,1 @@
+"""The hub: live rooms in this process, their sockets, and fan-out between processes."""

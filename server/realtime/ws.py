@@ -1,0 +1,121 @@
+"""The WebSocket endpoint: /ws/rooms/{room}?as=participant|board|facilitator.
+
+Client -> server: JSON objects with at least `cmd` and `nonce` (see docs/protocol.md).
+Server -> client: HTML fragments for htmx to swap out-of-band.
+"""
+
+import re
+import time
+
+import msgspec
+from litestar import WebSocket, websocket
+from rooms import Rejection
+from rooms.codec import decode_command
+from rooms.rejection import N_
+
+from server.auth import identify, origin_allowed
+from server.i18n import pick_language
+from server.metrics import METRICS
+from server.realtime.connection import Audience, Connection
+from server.realtime.live_room import LiveRoom
+from server.tokens import derive
+
+NONCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+UNREADABLE = Rejection(
+    "unreadable", N_("The app did not understand that. Please reload the page and try again.")
+)
+NO_NONCE = Rejection("no_nonce", N_("The app did not understand that. Please reload the page and try again."))
+TOO_FAST = Rejection(
+    "rate_limited", N_("You are sending very fast. Please wait a moment and try again.")
+)
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NO_ROOM = 4404
+
+
+class _Envelope(msgspec.Struct):
+    nonce: str = ""
+
+
+_envelope = msgspec.json.Decoder(_Envelope)
+
+
+class TokenBucket:
+    """At most `rate` messages a second on average, with bursts up to `burst`."""
+
+    __slots__ = ("rate", "burst", "tokens", "stamp")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst, self.tokens, self.stamp = rate, burst, float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def _nonce_of(text: str) -> str:
+    try:
+        nonce = _envelope.decode(text).nonce
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return ""
+    return nonce if NONCE.fullmatch(nonce) else ""
+
+
+@websocket("/ws/rooms/{room:str}")
+async def room_socket(socket: WebSocket, room: str) -> None:
+    app_state = socket.app.state
+    settings, store, hub = app_state.settings, app_state.store, app_state.hub
+    try:
+        audience = Audience(socket.query_params.get("as", "participant"))
+    except ValueError:
+        audience = None
+    who = await identify(store, room, audience, socket.cookies) if audience else None
+    if who is None or not origin_allowed(socket, settings):
+        await socket.close(code=CLOSE_FORBIDDEN)
+        return
+    actor, nonce_salt = who
+    await socket.accept()
+    language = pick_language(socket.cookies.get("lang"), socket.headers.get("accept-language"))
+
+    async def send_text(frame: str) -> None:
+        await socket.send({"type": "websocket.send", "text": frame, "bytes": None})
+
+    conn = Connection(send_text, audience, actor, language, nonce_salt)  # type: ignore[arg-type]
+    live = await hub.attach(room, conn)
+    if live is None:
+        await socket.close(code=CLOSE_NO_ROOM)
+        return
+    bucket = TokenBucket(settings.ws_rate, settings.ws_burst)
+    try:
+        while True:
+            message = await socket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            METRICS.commands += 1
+            _handle(live, conn, message.get("text"), bucket, nonce_salt)
+    finally:
+        hub.detach(live, conn)
+
+
+def _handle(live: LiveRoom, conn: Connection, text: str | None, bucket: TokenBucket, salt: str) -> None:
+    if text is None:
+        live.send_rejection(conn, None, "", UNREADABLE)
+        return
+    if not bucket.take():
+        live.send_rejection(conn, None, _nonce_of(text), TOO_FAST)
+        return
+    try:
+        command = decode_command(text)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        live.send_rejection(conn, None, _nonce_of(text), UNREADABLE)
+        return
+    if not NONCE.fullmatch(command.nonce):
+        live.send_rejection(conn, command, "", NO_NONCE)
+        return
+    live.submit(command, conn.actor, derive(salt, command.nonce), conn)

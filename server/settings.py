@@ -1,0 +1,57 @@
+"""All settings come from environment variables, with safe defaults for the embedded mode."""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_path: str = "data/innbyggerpanel.sqlite3"
+    redis_url: str | None = None
+    secret_key: str = ""
+    base_url: str = "http://localhost:8000"
+    port: int = 8000
+    language_code: str = "nb"
+    # Per-socket limits: sustained commands per second and the burst allowed above it.
+    ws_rate: float = 5.0
+    ws_burst: int = 20
+    # How often boards and phones are refreshed at most while events stream in.
+    flush_interval: float = 0.1
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        database_path = env.get("DATABASE_PATH", cls.database_path)
+        return cls(
+            database_path=database_path,
+            redis_url=env.get("REDIS_URL") or None,
+            secret_key=env.get("SECRET_KEY") or _local_secret(database_path),
+            base_url=env.get("BASE_URL", cls.base_url).rstrip("/"),
+            port=int(env.get("PORT", cls.port)),
+            language_code=env.get("LANGUAGE_CODE", cls.language_code),
+            ws_rate=float(env.get("WS_RATE", cls.ws_rate)),
+            ws_burst=int(env.get("WS_BURST", cls.ws_burst)),
+            flush_interval=float(env.get("FLUSH_INTERVAL", cls.flush_interval)),
+        )
+
+
+def _local_secret(database_path: str) -> str:
+    """Without SECRET_KEY, keep a random one beside the database, so that a restart does not
+    invalidate the forms people have open."""
+    if database_path == ":memory:":
+        return secrets.token_urlsafe(32)
+    path = Path(database_path).parent / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,1 @@
+"""Staff pages. Until staff accounts exist, a key derived from SECRET_KEY opens them."""

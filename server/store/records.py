@@ -1,0 +1,122 @@
+"""Typed records kept beside the event logs: meetings, members, invitations, outcomes, histories.
+
+Each record names its kind and its key. Keys with a '/' group records for listing by prefix
+(a member's history entries are listed under '<member>/').
+"""
+
+from datetime import datetime
+from typing import ClassVar
+
+import msgspec
+
+
+class Record(msgspec.Struct, kw_only=True):
+    kind: ClassVar[str]
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+
+class Meeting(Record):
+    kind = "meeting"
+    code: str  # the room's join code, also the room id
+    title: str
+    created_at: datetime
+    # sha256 of the facilitator's and the board's link keys; the keys themselves are not stored.
+    facilitator_key: str
+    board_key: str
+    language: str = "nb"
+    ended_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return self.code
+
+
+class Member(Record):
+    """A panel member. The full register (issue: panel register) adds the demographic fields."""
+
+    kind = "member"
+    id: str
+    name: str
+    language: str = "nb"
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+
+class Invitation(Record):
+    """A member's personal link to one meeting; keyed by the sha256 of the link's token."""
+
+    kind = "invitation"
+    token_hash: str
+    member: str
+    meeting: str
+
+    @property
+    def key(self) -> str:
+        return self.token_hash
+
+
+class Seat(Record):
+    """Who a device is in a room: keyed by the sha256 of the secret kept in the device's cookie.
+
+    Holds the participant's pseudonym only. The ballot key is derived from the secret itself,
+    so nothing stored links a participant to their votes.
+    """
+
+    kind = "seat"
+    secret_hash: str
+    room: str
+    pid: str
+
+    @property
+    def key(self) -> str:
+        return self.secret_hash
+
+
+class OutcomeIdea(msgspec.Struct):
+    id: str
+    text: str
+    votes: int | None = None  # None where no vote was held on the idea
+
+
+class RoundOutcome(msgspec.Struct):
+    index: int
+    type: str
+    title: str
+    contributors: int
+    ideas: list[OutcomeIdea] = []
+
+
+class Outcome(Record):
+    """What a meeting produced: tallies only, never who voted for what."""
+
+    kind = "outcome"
+    meeting: str
+    title: str
+    ended_at: datetime
+    participants: int
+    rounds: list[RoundOutcome]
+
+    @property
+    def key(self) -> str:
+        return self.meeting
+
+
+class HistoryEntry(Record):
+    """What a member would want to see again about one meeting."""
+
+    kind = "history"
+    member: str
+    meeting: str
+    title: str
+    date: datetime
+    attended: bool
+    ideas: list[OutcomeIdea] = []
+
+    @property
+    def key(self) -> str:
+        return f"{self.member}/{self.meeting}"

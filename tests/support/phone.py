@@ -1,0 +1,173 @@
+"""A black-box client of the app over real HTTP and WebSockets, as a phone, board or console.
+
+Used by the integration tests and the benchmarks. It speaks only the public contract:
+the join pages and docs/protocol.md.
+"""
+
+import asyncio
+import json
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookies import SimpleCookie
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+SEQ = re.compile(r'data-seq="(\d+)"')
+ACK = re.compile(r'data-ack="([^"]*)"')
+RESULT = re.compile(r'data-result="(\w+)"(?: data-reason="(\w+)")?')
+INPUT = re.compile(r'name="(_csrf_token|join_nonce)" value="([^"]*)"')
+
+
+@dataclass
+class Frame:
+    text: str
+
+    @property
+    def seq(self) -> int:
+        """The data-seq of the frame's first element."""
+        m = SEQ.search(self.text)
+        return int(m.group(1)) if m else -1
+
+    @property
+    def ack(self) -> str | None:
+        m = ACK.search(self.text)
+        return m.group(1) if m else None
+
+    @property
+    def result(self) -> tuple[str, str | None]:
+        m = RESULT.search(self.text)
+        return (m.group(1), m.group(2)) if m else ("", None)
+
+
+@dataclass
+class Client:
+    base: str
+    room: str
+    audience: str = "participant"
+    cookies: dict[str, str] = field(default_factory=dict)
+    ws: ClientConnection | None = None
+    frames: list[Frame] = field(default_factory=list)
+    view: str = ""  # the latest #view fragment
+    seq: int = 0  # highest data-seq seen
+    _reader: asyncio.Task | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def ws_url(self) -> str:
+        return self.base.replace("http", "ws", 1) + f"/ws/rooms/{self.room}?as={self.audience}"
+
+    async def connect(self) -> "Client":
+        self.ws = await connect(self.ws_url, additional_headers=cookie_header(self.cookies), close_timeout=1)
+        self._reader = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        try:
+            async for message in self.ws:
+                frame = Frame(message if isinstance(message, str) else message.decode())
+                self.frames.append(frame)
+                self.seq = max(self.seq, frame.seq)
+                view = re.search(r'<div id="view"[^>]*>.*</div>', frame.text, re.S)
+                if view:
+                    self.view = view.group(0)
+                self._changed.set()
+        except Exception:
+            pass
+        finally:
+            self._changed.set()
+
+    async def wait_for(self, predicate: Callable[["Client"], bool], timeout: float = 10.0) -> None:
+        async def loop() -> None:
+            while not predicate(self):
+                self._changed.clear()
+                await self._changed.wait()
+                if self.ws is None or self._reader is None or self._reader.done():
+                    if not predicate(self):
+                        raise ConnectionError("socket closed while waiting")
+
+        await asyncio.wait_for(loop(), timeout)
+
+    async def send(self, cmd: str, nonce: str | None = None, **fields: object) -> str:
+        assert self.ws is not None
+        nonce = nonce or secrets.token_hex(8)
+        await self.ws.send(json.dumps({"cmd": cmd, "nonce": nonce, **fields}))
+        return nonce
+
+    def answer(self, nonce: str) -> Frame | None:
+        return next((f for f in self.frames if f.ack == nonce), None)
+
+    async def command(self, cmd: str, nonce: str | None = None, timeout: float = 10.0, **fields: object) -> Frame:
+        """Send a command and wait for the frame that answers it."""
+        nonce = await self.send(cmd, nonce, **fields)
+        await self.wait_for(lambda c: c.answer(nonce) is not None, timeout)
+        frame = self.answer(nonce)
+        assert frame is not None
+        return frame
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+        self.ws = None
+
+
+def _cookies(response: httpx.Response, into: dict[str, str]) -> None:
+    for header in response.headers.get_list("set-cookie"):
+        parsed = SimpleCookie()
+        parsed.load(header)
+        for name, morsel in parsed.items():
+            into[name] = morsel.value
+
+
+def http_client(**kwargs: object) -> httpx.AsyncClient:
+    """An HTTP client that keeps no cookies of its own: each simulated phone carries its own."""
+    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(cookies=jar, **kwargs)  # type: ignore[arg-type]
+
+
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
+
+
+async def _form_post(http: httpx.AsyncClient, url: str, cookies: dict[str, str], extra: dict[str, str]) -> httpx.Response:
+    page = await http.get(url, headers=cookie_header(cookies))
+    _cookies(page, cookies)
+    values = dict(INPUT.findall(page.text))
+    response = await http.post(url, data={**values, **extra}, headers=cookie_header(cookies))
+    _cookies(response, cookies)
+    return response
+
+
+async def join_with_code(http: httpx.AsyncClient, base: str, code: str, name: str = "") -> Client:
+    """What a phone does after scanning the QR code: open the join page, press Join."""
+    client = Client(base, code)
+    response = await _form_post(http, f"{base}/j/{code}", client.cookies, {"name": name})
+    if response.status_code != 303:
+        raise AssertionError(f"join failed: {response.status_code} {response.text[:300]}")
+    return client
+
+
+async def join_with_invitation(http: httpx.AsyncClient, link: str) -> Client:
+    base, token = link.split("/i/")
+    response = await _form_post(http, link, cookies := {}, {})
+    if response.status_code != 303:
+        raise AssertionError(f"invitation failed: {response.status_code} {response.text[:300]}")
+    code = response.headers["location"].rsplit("/", 1)[-1]
+    return Client(base, code, cookies=cookies)
+
+
+async def open_role(http: httpx.AsyncClient, link: str, audience: str) -> Client:
+    """Open a facilitator or board link: the key moves into a cookie."""
+    response = await http.get(link)
+    if response.status_code != 303:
+        raise AssertionError(f"{audience} link refused: {response.status_code}")
+    cookies: dict[str, str] = {}
+    _cookies(response, cookies)
+    base, rest = link.split("/r/")
+    return Client(base, rest.split("/")[0], audience=audience, cookies=cookies)
