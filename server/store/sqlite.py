@@ -42,6 +42,7 @@ class SQLiteStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
         self._decoders: dict[type, msgspec.json.Decoder] = {}
+        self._closed = False
 
     async def open(self) -> "SQLiteStore":
         await self._run(self._open)
@@ -59,6 +60,8 @@ class SQLiteStore:
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()
+        if self._closed:
+            raise StoreUnavailable("store is closed")
         try:
             return await loop.run_in_executor(self._executor, fn, *args)
         except sqlite3.Error as exc:
@@ -160,7 +163,10 @@ class SQLiteStore:
         await self._run(lambda: self.db.execute("SELECT 1").fetchone())
 
     async def close(self) -> None:
+        if self._closed:
+            return
         if self._db is not None:
             await self._run(self._db.close)
             self._db = None
+        self._closed = True
         self._executor.shutdown(wait=True)

@@ -81,6 +81,12 @@ class Client:
         finally:
             self._changed.set()
 
+    @property
+    def view_seq(self) -> int:
+        """The data-seq of the latest view: how current what this screen shows is."""
+        m = SEQ.search(self.view)
+        return int(m.group(1)) if m else -1
+
     async def wait_for(self, predicate: Callable[["Client"], bool], timeout: float = 10.0) -> None:
         async def loop() -> None:
             while not predicate(self):

@@ -1,0 +1,112 @@
+"""Property tests: for random command sequences, the rules hold and replay equals the live state."""
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from rooms import Actor, Rejection, Role, apply, decide, new_room, replay
+from rooms.actors import FACILITATOR, SYSTEM
+from rooms.codec import decode_event, encode_event
+from rooms.commands import CloseRound, EndMeeting, Join, RevealResults, StartRound
+from rooms.rounds.dots import CastDot, DotsConfig
+from rooms.rounds.ideas import HideIdea, IdeasConfig, PostIdea, ShowIdea
+from rooms.state import RoundStatus
+from server.app import template_environment
+from server.meetings.views import RoomViews
+from server.realtime.connection import Audience
+
+PEOPLE = [Actor(Role.PARTICIPANT, pid=f"p{n}", ballot=f"ballot{n}") for n in range(5)]
+PLAN = [
+    IdeasConfig(max_length=40, max_per_person=3),
+    DotsConfig(dots=3, max_per_idea=2),
+    IdeasConfig(max_per_person=2),
+    DotsConfig(dots=2, max_per_idea=1, allow_own=False),
+]
+IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2"]
+# Everyone joins and the first round opens, so that most random steps do something.
+PRELUDE = [(Join(pid=p.pid, name=p.pid), SYSTEM) for p in PEOPLE[:4]] + [(StartRound(round=0), FACILITATOR)]
+
+people = st.sampled_from(PEOPLE)
+rounds = st.sampled_from([0, 0, 1, 1, 2, 3, -1, len(PLAN)])
+texts = st.text(min_size=0, max_size=50)
+
+post = st.builds(lambda t, p: (PostIdea(text=t), p), texts, people)
+dot = st.builds(lambda i, d, p: (CastDot(idea=i, delta=d), p), st.sampled_from(IDEA_IDS), st.sampled_from([1, 1, 1, -1, 2]), people)
+steps = st.one_of(
+    post, post, dot, dot,
+    st.builds(lambda p: (Join(pid=p.pid, name=p.pid), SYSTEM), people),
+    st.builds(lambda r: (StartRound(round=r), FACILITATOR), rounds),
+    st.builds(lambda r: (CloseRound(round=r), FACILITATOR), rounds),
+    st.builds(lambda r: (RevealResults(round=r), FACILITATOR), rounds),
+    st.builds(lambda i: (HideIdea(idea=i), FACILITATOR), st.sampled_from(IDEA_IDS)),
+    st.builds(lambda i: (ShowIdea(idea=i), FACILITATOR), st.sampled_from(IDEA_IDS)),
+    st.builds(lambda c, p: (c, p), st.sampled_from([StartRound(round=1), EndMeeting()]), people),
+    st.just((EndMeeting(), FACILITATOR)),
+)
+
+
+def run(commands):
+    log = new_room("PROP01", "Egenskapstest", PLAN)
+    assert not isinstance(log, Rejection)
+    state = replay(log)
+    for command, actor in [*PRELUDE, *commands]:
+        result = decide(state, command, actor)
+        if isinstance(result, Rejection):
+            assert result.code and result.message
+            continue
+        for event in result:
+            apply(state, event)
+        log.extend(result)
+    return state, log
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(steps, max_size=80))
+def test_replaying_the_log_gives_the_live_state(commands):
+    state, log = run(commands)
+    assert replay(log) == state
+    assert replay(decode_event(encode_event(e)) for e in log) == state
+    assert state.seq == len(log)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(steps, max_size=80))
+def test_dots_never_exceed_any_budget(commands):
+    state, _ = run(commands)
+    for rnd in state.rounds:
+        if rnd.kind != "dots":
+            continue
+        cfg = rnd.config
+        totals: dict[str, int] = {}
+        for dots in rnd.data.ballots.values():
+            assert sum(dots.values()) <= cfg.dots
+            for idea, n in dots.items():
+                assert 0 < n <= cfg.max_per_idea
+                totals[idea] = totals.get(idea, 0) + n
+        assert {k: v for k, v in rnd.data.tally.items() if v} == totals
+
+
+VIEWS = RoomViews(template_environment())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(steps, min_size=5, max_size=60))
+@example([(PostIdea(text="x"), PEOPLE[0]), (HideIdea(idea="r0i1"), FACILITATOR), (RevealResults(round=0), FACILITATOR)])
+def test_hidden_and_unrevealed_ideas_never_reach_other_participants_or_the_board(commands):
+    # Unique texts, so that finding one in a page means that idea leaked.
+    numbered = [
+        ((PostIdea(text=f"idea-{i}-secret"), actor) if isinstance(cmd, PostIdea) else (cmd, actor))
+        for i, (cmd, actor) in enumerate(commands)
+    ]
+    state, _ = run(numbered)
+    board = VIEWS.shared(Audience.BOARD, state, "nb")
+    for rnd in state.rounds:
+        if rnd.kind != "ideas":
+            continue
+        for idea in rnd.data.ideas.values():
+            public = rnd.status is RoundStatus.REVEALED and not idea.hidden
+            for viewer in PEOPLE:
+                if viewer.pid == idea.author:
+                    continue
+                page = VIEWS.participant(state, viewer, "nb")
+                assert (idea.text in page) <= public, (idea, viewer.pid)
+            assert (idea.text in board) <= public
