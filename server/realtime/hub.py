@@ -125,10 +125,11 @@ class Hub:
         room = self._rooms.get(code)
         if room is None:
             return
-        if not room.idle:
-            self._schedule_unload(code) if not any(room.connections.values()) else None
-            return
-        await self._unload(code)
+        if room.idle:
+            await self._unload(code)
+        elif not any(room.connections.values()):
+            self._schedule_unload(code)  # still writing: look again later
+        # With sockets attached, the last one to leave schedules the next look.
 
     async def _unload(self, code: str) -> None:
         room = self._rooms.pop(code, None)
