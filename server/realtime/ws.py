@@ -81,13 +81,20 @@ async def room_socket(socket: WebSocket, room: str) -> None:
         return
     actor, nonce_salt = who
     await socket.accept()
-    language = pick_language(socket.cookies.get("lang"), socket.headers.get("accept-language"))
+    found = await hub.room(room)
+    if found is None:
+        await socket.close(code=CLOSE_NO_ROOM)
+        return
+    if audience is Audience.BOARD:
+        language = found.state.language  # the projector speaks the meeting's language
+    else:
+        language = pick_language(socket.cookies.get("lang"), socket.headers.get("accept-language"))
 
     async def send_text(frame: str) -> None:
         await socket.send({"type": "websocket.send", "text": frame, "bytes": None})
 
     conn = Connection(send_text, audience, actor, language, nonce_salt)  # type: ignore[arg-type]
-    live = await hub.attach(room, conn)
+    live = await hub.attach(room, conn)  # may be a fresh load if the room was let go meanwhile
     if live is None:
         await socket.close(code=CLOSE_NO_ROOM)
         return
