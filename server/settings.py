@@ -28,12 +28,13 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if env is None else env)
         database_path = env.get("DATABASE_PATH", cls.database_path)
+        port = int(env.get("PORT", cls.port))
         return cls(
             database_path=database_path,
             redis_url=env.get("REDIS_URL") or None,
             secret_key=env.get("SECRET_KEY") or _local_secret(database_path),
-            base_url=env.get("BASE_URL", cls.base_url).rstrip("/"),
-            port=int(env.get("PORT", cls.port)),
+            base_url=env.get("BASE_URL", f"http://localhost:{port}").rstrip("/"),
+            port=port,
             language_code=env.get("LANGUAGE_CODE", cls.language_code),
             ws_rate=float(env.get("WS_RATE", cls.ws_rate)),
             ws_burst=int(env.get("WS_BURST", cls.ws_burst)),
