@@ -9,14 +9,12 @@ from rooms.events import ROOM_EVENTS, Event
 from rooms.plan import RoomOpened
 from rooms.rounds import ROUND_TYPES
 
-EVENT_TYPES: tuple[type[Event], ...] = (
-    RoomOpened,
-    *ROOM_EVENTS,
-    *(e for t in ROUND_TYPES.values() for e in t.events),
+# Several round types share some events and commands (e.g. moderation): each is listed once.
+EVENT_TYPES: tuple[type[Event], ...] = tuple(
+    dict.fromkeys((RoomOpened, *ROOM_EVENTS, *(e for t in ROUND_TYPES.values() for e in t.events)))
 )
-CLIENT_COMMAND_TYPES: tuple[type[Command], ...] = (
-    *ROOM_COMMANDS,
-    *(c for t in ROUND_TYPES.values() for c in t.commands),
+CLIENT_COMMAND_TYPES: tuple[type[Command], ...] = tuple(
+    dict.fromkeys((*ROOM_COMMANDS, *(c for t in ROUND_TYPES.values() for c in t.commands)))
 )
 
 AnyEvent = Union[EVENT_TYPES]  # type: ignore[valid-type]

@@ -24,9 +24,28 @@ class StartRound(Command, tag="start_round"):
     round: int
 
 
+class PauseRound(Command, tag="pause_round"):
+    roles = FACILITATOR_ONLY
+    round: int
+
+
+class ResumeRound(Command, tag="resume_round"):
+    roles = FACILITATOR_ONLY
+    round: int
+
+
 class CloseRound(Command, tag="close_round"):
     roles = FACILITATOR_ONLY
     round: int
+
+
+class SetTimer(Command, tag="timer"):
+    """Start a countdown of `seconds` on every screen (0 stops it). Informational: the
+    facilitator still closes the round."""
+
+    roles = FACILITATOR_ONLY
+    round: int
+    seconds: int
 
 
 class RevealResults(Command, tag="reveal"):
@@ -47,4 +66,12 @@ class Join(Command, tag="join"):
     member: str | None = None
 
 
-ROOM_COMMANDS: tuple[type[Command], ...] = (StartRound, CloseRound, RevealResults, EndMeeting)
+ROOM_COMMANDS: tuple[type[Command], ...] = (
+    StartRound,
+    PauseRound,
+    ResumeRound,
+    CloseRound,
+    SetTimer,
+    RevealResults,
+    EndMeeting,
+)

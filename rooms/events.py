@@ -19,8 +19,23 @@ class RoundStarted(Event, tag="round_started"):
     round: int
 
 
+class RoundPaused(Event, tag="round_paused"):
+    round: int
+
+
+class RoundResumed(Event, tag="round_resumed"):
+    round: int
+
+
 class RoundClosed(Event, tag="round_closed"):
     round: int
+
+
+class TimerSet(Event, tag="timer_set"):
+    """A countdown on every screen; `ends_at` is seconds since the epoch (UTC), None to stop it."""
+
+    round: int
+    ends_at: float | None
 
 
 class ResultsRevealed(Event, tag="results_revealed"):
@@ -34,7 +49,10 @@ class MeetingEnded(Event, tag="meeting_ended"):
 ROOM_EVENTS: tuple[type[Event], ...] = (
     ParticipantJoined,
     RoundStarted,
+    RoundPaused,
+    RoundResumed,
     RoundClosed,
+    TimerSet,
     ResultsRevealed,
     MeetingEnded,
 )

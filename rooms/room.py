@@ -3,14 +3,27 @@
 from collections.abc import Iterable
 
 from rooms.actors import Actor, Role
-from rooms.commands import CloseRound, Command, EndMeeting, Join, RevealResults, StartRound
+from rooms.commands import (
+    CloseRound,
+    Command,
+    EndMeeting,
+    Join,
+    PauseRound,
+    ResumeRound,
+    RevealResults,
+    SetTimer,
+    StartRound,
+)
 from rooms.events import (
     Event,
     MeetingEnded,
     ParticipantJoined,
     ResultsRevealed,
     RoundClosed,
+    RoundPaused,
+    RoundResumed,
     RoundStarted,
+    TimerSet,
 )
 from rooms.plan import AnyRoundConfig, RoomOpened
 from rooms.rejection import (
@@ -20,24 +33,25 @@ from rooms.rejection import (
     NOT_ALLOWED,
     NOT_JOINED,
     ROUND_NOT_OPEN,
+    ROUND_PAUSED,
     Rejection,
 )
 from rooms.rounds import ROUND_TYPES
-from rooms.rounds.base import RoundType
 from rooms.state import Participant, RoomState, Round, RoundStatus
 from rooms.text import clean_text
 
 MAX_NAME_LENGTH = 40
 MAX_TITLE_LENGTH = 120
+MAX_TIMER_SECONDS = 4 * 60 * 60
 
-_TYPE_OF_COMMAND: dict[type[Command], RoundType] = {
-    c: t for t in ROUND_TYPES.values() for c in t.commands
-}
-_TYPE_OF_EVENT: dict[type[Event], RoundType] = {e: t for t in ROUND_TYPES.values() for e in t.events}
+ROUND_COMMANDS: frozenset[type[Command]] = frozenset(
+    c for t in ROUND_TYPES.values() for c in t.commands
+)
 
 ROUND_ALREADY_STARTED = Rejection("round_started", N_("That round has already been started."))
 ROUND_NOT_STARTED = Rejection("round_not_started", N_("That round has not been started yet."))
 ALREADY_REVEALED = Rejection("already_revealed", N_("The results are already shown."))
+BAD_TIMER = Rejection("bad_timer", N_("A countdown must be between 0 seconds and 4 hours."))
 
 
 def new_room(
@@ -56,8 +70,11 @@ def new_room(
     return [RoomOpened(code=code, title=title, plan=list(plan), language=language)]
 
 
-def decide(state: RoomState, command: Command, actor: Actor) -> list[Event] | Rejection:
-    """The events a command causes, or why it is refused. Never changes `state`."""
+def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -> list[Event] | Rejection:
+    """The events a command causes, or why it is refused. Never changes `state`.
+
+    `now` (seconds since the epoch) is the only clock a rule may read, so that deciding stays pure.
+    """
     if actor.role not in command.roles:
         return NOT_ALLOWED
     if state.ended:
@@ -67,29 +84,39 @@ def decide(state: RoomState, command: Command, actor: Actor) -> list[Event] | Re
             return _join(state, command)
         case StartRound(round=index):
             return _start(state, index)
-        case CloseRound(round=index):
+        case PauseRound(round=index) | ResumeRound(round=index) | CloseRound(round=index):
+            return _pause_resume_close(state, command, index)
+        case SetTimer(round=index, seconds=seconds):
             rnd = state.round(index)
             if rnd is None:
                 return NO_SUCH_ROUND
-            if rnd.status is not RoundStatus.OPEN:
+            if not rnd.status.running:
                 return ROUND_NOT_OPEN
-            return [RoundClosed(round=index)]
+            if not 0 <= seconds <= MAX_TIMER_SECONDS:
+                return BAD_TIMER
+            return [TimerSet(round=index, ends_at=now + seconds if seconds else None)]
         case RevealResults(round=index):
             return _reveal(state, index)
         case EndMeeting():
-            return [*_close_open_round(state), MeetingEnded()]
-    round_type = _TYPE_OF_COMMAND.get(type(command))
-    if round_type is None:
+            return [*_close_running_round(state), MeetingEnded()]
+    if type(command) not in ROUND_COMMANDS:
         raise TypeError(f"no rule for {type(command).__name__}")
-    if actor.role is Role.PARTICIPANT and actor.pid not in state.participants:
+    return _round_command(state, command, actor, now)
+
+
+def _round_command(state: RoomState, command: Command, actor: Actor, now: float) -> list[Event] | Rejection:
+    participant = actor.role is Role.PARTICIPANT
+    if participant and actor.pid not in state.participants:
         return NOT_JOINED
     index = getattr(command, "round", None)
     if index is None:
         index = state.current
     rnd = state.round(index) if index is not None else None
-    if rnd is None or rnd.kind != round_type.name:
-        return ROUND_NOT_OPEN if actor.role is Role.PARTICIPANT else NO_SUCH_ROUND
-    return round_type.decide(state, rnd, command, actor)
+    if rnd is None or type(command) not in ROUND_TYPES[rnd.kind].commands:
+        return ROUND_NOT_OPEN if participant else NO_SUCH_ROUND
+    if participant and rnd.status is not RoundStatus.OPEN:
+        return ROUND_PAUSED if rnd.status is RoundStatus.PAUSED else ROUND_NOT_OPEN
+    return ROUND_TYPES[rnd.kind].decide(state, rnd, command, actor)
 
 
 def _join(state: RoomState, command: Join) -> list[Event] | Rejection:
@@ -105,8 +132,8 @@ def _join(state: RoomState, command: Join) -> list[Event] | Rejection:
     return [ParticipantJoined(pid=command.pid, name=name, member=command.member)]
 
 
-def _close_open_round(state: RoomState) -> list[Event]:
-    rnd = state.open_round
+def _close_running_round(state: RoomState) -> list[Event]:
+    rnd = state.running_round
     return [RoundClosed(round=rnd.index)] if rnd is not None else []
 
 
@@ -116,47 +143,55 @@ def _start(state: RoomState, index: int) -> list[Event] | Rejection:
         return NO_SUCH_ROUND
     if rnd.status is not RoundStatus.PENDING:
         return ROUND_ALREADY_STARTED
-    events = _close_open_round(state)
+    events = _close_running_round(state)
     # What a round type needs first (e.g. dots reveal their ideas) is judged on the state after
     # the close, so the two never emit the same event twice.
-    closing = replay_onto(_copy_statuses(state), events)
+    closing = _with_statuses(state, events)
     events += ROUND_TYPES[rnd.kind].on_start(closing, closing.rounds[index])
     return [*events, RoundStarted(round=index)]
+
+
+def _pause_resume_close(state: RoomState, command: Command, index: int) -> list[Event] | Rejection:
+    rnd = state.round(index)
+    if rnd is None:
+        return NO_SUCH_ROUND
+    match command:
+        case PauseRound() if rnd.status is RoundStatus.OPEN:
+            return [RoundPaused(round=index)]
+        case ResumeRound() if rnd.status is RoundStatus.PAUSED:
+            return [RoundResumed(round=index)]
+        case CloseRound() if rnd.status.running:
+            return [RoundClosed(round=index)]
+    return ROUND_NOT_OPEN
 
 
 def _reveal(state: RoomState, index: int) -> list[Event] | Rejection:
     rnd = state.round(index)
     if rnd is None:
         return NO_SUCH_ROUND
-    match rnd.status:
-        case RoundStatus.PENDING:
-            return ROUND_NOT_STARTED
-        case RoundStatus.REVEALED:
-            return ALREADY_REVEALED
-        case RoundStatus.OPEN:
-            return [RoundClosed(round=index), ResultsRevealed(round=index)]
-    return [ResultsRevealed(round=index)]
+    if rnd.status is RoundStatus.PENDING:
+        return ROUND_NOT_STARTED
+    if rnd.status is RoundStatus.REVEALED:
+        return ALREADY_REVEALED
+    closing = [RoundClosed(round=index)] if rnd.status.running else []
+    return [*closing, ResultsRevealed(round=index)]
 
 
-def _copy_statuses(state: RoomState) -> RoomState:
-    """A copy deep enough for status changes; round data is shared and must not be mutated."""
-    rounds = [Round(r.index, r.config, r.status, r.data) for r in state.rounds]
-    return RoomState(
+def _with_statuses(state: RoomState, events: list[Event]) -> RoomState:
+    """A copy with `events` applied to round statuses only; round data is shared, not copied."""
+    copy = RoomState(
         code=state.code,
         title=state.title,
         language=state.language,
         seq=state.seq,
-        rounds=rounds,
+        rounds=[Round(r.index, r.config, r.status, r.data, r.ends_at) for r in state.rounds],
         participants=state.participants,
         current=state.current,
         ended=state.ended,
     )
-
-
-def replay_onto(state: RoomState, events: Iterable[Event]) -> RoomState:
     for event in events:
-        _apply_status(state, event)
-    return state
+        _apply_status(copy, event)
+    return copy
 
 
 def _apply_status(state: RoomState, event: Event) -> bool:
@@ -165,10 +200,17 @@ def _apply_status(state: RoomState, event: Event) -> bool:
         case RoundStarted(round=index):
             state.rounds[index].status = RoundStatus.OPEN
             state.current = index
+        case RoundPaused(round=index):
+            state.rounds[index].status = RoundStatus.PAUSED
+        case RoundResumed(round=index):
+            state.rounds[index].status = RoundStatus.OPEN
         case RoundClosed(round=index):
             state.rounds[index].status = RoundStatus.CLOSED
+            state.rounds[index].ends_at = None
         case ResultsRevealed(round=index):
             state.rounds[index].status = RoundStatus.REVEALED
+        case TimerSet(round=index, ends_at=ends_at):
+            state.rounds[index].ends_at = ends_at
         case _:
             return False
     return True
@@ -193,8 +235,8 @@ def apply(state: RoomState, event: Event) -> RoomState:
         case MeetingEnded():
             state.ended = True
         case _:
-            round_type = _TYPE_OF_EVENT[type(event)]
-            round_type.apply(state, state.rounds[event.round], event)  # type: ignore[attr-defined]
+            rnd = state.rounds[event.round]  # type: ignore[attr-defined]
+            ROUND_TYPES[rnd.kind].apply(state, rnd, event)
     return state
 
 
@@ -210,3 +252,8 @@ def replay(events: Iterable[Event]) -> RoomState:
 
 def contributors(state: RoomState, rnd: Round) -> int:
     return ROUND_TYPES[rnd.kind].contributors(state, rnd)
+
+
+def contributed(state: RoomState, rnd: Round, actor: Actor) -> bool:
+    """Whether this participant has taken part in the round (for the facilitator's monitor)."""
+    return ROUND_TYPES[rnd.kind].contributed(state, rnd, actor.pid, actor.ballot)

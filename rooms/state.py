@@ -8,8 +8,13 @@ from rooms.rounds.base import RoundConfig
 class RoundStatus(StrEnum):
     PENDING = "pending"
     OPEN = "open"
+    PAUSED = "paused"  # started, but not taking input for the moment
     CLOSED = "closed"
     REVEALED = "revealed"
+
+    @property
+    def running(self) -> bool:
+        return self in (RoundStatus.OPEN, RoundStatus.PAUSED)
 
 
 @dataclass
@@ -27,10 +32,19 @@ class Round:
     status: RoundStatus = RoundStatus.PENDING
     # The round type's own state (e.g. ideas or ballots); see rooms/rounds/.
     data: Any = None
+    # When the facilitator's countdown ends (seconds since the epoch, UTC), if one is running.
+    ends_at: float | None = None
 
     @property
     def kind(self) -> str:
         return self.config.type
+
+    @property
+    def results_shown(self) -> bool:
+        """Results are for everyone once revealed, or while running if the round shows them live."""
+        if self.status is RoundStatus.REVEALED:
+            return True
+        return self.config.live_results and self.status is not RoundStatus.PENDING
 
 
 @dataclass
@@ -58,6 +72,7 @@ class RoomState:
         return None if self.current is None else self.rounds[self.current]
 
     @property
-    def open_round(self) -> Round | None:
+    def running_round(self) -> Round | None:
+        """The round that is open or paused, if any."""
         r = self.current_round
-        return r if r is not None and r.status is RoundStatus.OPEN else None
+        return r if r is not None and r.status.running else None

@@ -52,6 +52,10 @@ def oslo_time(moment: datetime | None) -> str:
     return moment.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
 
 
+def oslo_clock(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, OSLO).strftime("%H:%M")
+
+
 def template_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(WEB / "templates"),
@@ -60,6 +64,7 @@ def template_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["oslo"] = oslo_time
+    env.filters["clock"] = oslo_clock
     return env
 
 

@@ -1,4 +1,4 @@
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
@@ -18,6 +18,8 @@ class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
     title: str = ""
     # What participants are asked, shown at the top of their phone (plain language).
     prompt: str = ""
+    # Show results to everyone while the round runs, instead of only after the reveal.
+    live_results: bool = False
 
     @property
     def type(self) -> str:
@@ -46,6 +48,8 @@ class RoundType:
     def decide(
         self, room: "RoomState", rnd: "Round", command: "Command", actor: "Actor"
     ) -> list["Event"] | Rejection:
+        """Only called for this type's commands aimed at this round. For participants the room has
+        already checked that they joined and that the round is open."""
         raise NotImplementedError
 
     def apply(self, room: "RoomState", rnd: "Round", event: "Event") -> None:
@@ -55,10 +59,11 @@ class RoundType:
         """How many participants have taken part in this round so far."""
         return 0
 
+    def contributed(self, room: "RoomState", rnd: "Round", pid: str | None, ballot: str | None) -> bool:
+        """Whether one participant has taken part (counted, never named, for the facilitator)."""
+        return False
+
     def personal_key(self, room: "RoomState", rnd: "Round", pid: str | None, ballot: str | None) -> Hashable:
         """Everything one participant's own view of this round depends on; equal keys, equal views."""
         return None
 
-    def touches(self, room: "RoomState", rnd: "Round", event: "Event") -> Iterable[str]:
-        """The pseudonyms or ballot keys whose own view an event of this round changes."""
-        return ()

@@ -1,14 +1,15 @@
 """Dot voting: each participant spreads a few dots over the ideas of an earlier ideas round."""
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from rooms.actors import Actor
 from rooms.commands import Command
 from rooms.events import Event, ResultsRevealed, RoundClosed
-from rooms.rejection import N_, NOT_JOINED, ROUND_NOT_OPEN, Rejection
+from rooms.rejection import N_, NOT_JOINED, Rejection
 from rooms.rounds.base import RoundConfig, RoundType
-from rooms.rounds.ideas import Idea, visible_ideas
+from rooms.rounds.ideas import visible_ideas
+from rooms.rounds.texts import Item
 from rooms.state import RoomState, Round, RoundStatus
 
 
@@ -86,10 +87,8 @@ class Dots(RoundType):
         self, room: RoomState, rnd: Round, command: Command, actor: Actor
     ) -> list[Event] | Rejection:
         assert isinstance(command, CastDot)
-        if actor.pid not in room.participants or actor.ballot is None:
+        if actor.ballot is None:
             return NOT_JOINED
-        if rnd.status is not RoundStatus.OPEN:
-            return ROUND_NOT_OPEN
         cfg: DotsConfig = rnd.config  # type: ignore[assignment]
         idea = next((i for i in options(room, rnd) if i.id == command.idea), None)
         if idea is None:
@@ -130,10 +129,14 @@ class Dots(RoundType):
         return sum(1 for dots in rnd.data.ballots.values() if dots)
 
     def personal_key(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> Hashable:
-        return (rnd.index, rnd.status, tuple(sorted(rnd.data.ballots.get(ballot, {}).items())))
+        mine = tuple(sorted(rnd.data.ballots.get(ballot, {}).items()))
+        if rnd.config.allow_own:  # type: ignore[attr-defined]
+            return mine
+        # Own ideas are shown without vote buttons, so they belong to this person's view.
+        return mine, tuple(i.id for i in options(room, rnd) if i.author == pid)
 
-    def touches(self, room: RoomState, rnd: Round, event: Event) -> Iterable[str]:
-        return (event.ballot,)  # type: ignore[attr-defined]
+    def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
+        return bool(rnd.data.ballots.get(ballot or ""))
 
     @staticmethod
     def _source(room: RoomState, rnd: Round) -> int:
@@ -145,7 +148,7 @@ class Dots(RoundType):
 ROUND_TYPE = Dots()
 
 
-def options(room: RoomState, rnd: Round) -> list[Idea]:
+def options(room: RoomState, rnd: Round) -> list[Item]:
     """The ideas one can vote on: the visible ideas of the source round."""
     return visible_ideas(room.rounds[Dots._source(room, rnd)])
 
@@ -159,7 +162,7 @@ def my_dots(rnd: Round, ballot: str | None) -> dict[str, int]:
     return dict(rnd.data.ballots.get(ballot, {}))
 
 
-def results(room: RoomState, rnd: Round) -> list[tuple[Idea, int]]:
+def results(room: RoomState, rnd: Round) -> list[tuple[Item, int]]:
     """Visible ideas with their dots, most first; ties keep the order ideas were posted."""
     tally = rnd.data.tally
     ranked = [(idea, tally.get(idea.id, 0)) for idea in options(room, rnd)]

@@ -1,11 +1,13 @@
 """What each audience sees of a room, rendered with the Jinja templates in web/templates/room/."""
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 from jinja2 import Environment
 from rooms import Actor, Command, Rejection, RoomState, contributors
+from rooms.room import contributed
 from rooms.rejection import N_
-from rooms.rounds import ROUND_MODULES, ROUND_TYPES
+from rooms.rounds import ROUND_MODULES, ROUND_TYPES, texts
 
 from server.i18n import translator
 from server.realtime.connection import Audience
@@ -17,13 +19,32 @@ CONFIRMATIONS = {
 DONE = N_("Done.")
 
 
+@dataclass(frozen=True)
+class Monitor:
+    present: int
+    done: int
+
+    @property
+    def waiting(self) -> int:
+        return self.present - self.done
+
+
+def _monitor(state: RoomState, present: Sequence[Actor]) -> Monitor | None:
+    rnd = state.current_round
+    if rnd is None:
+        return None
+    return Monitor(len(present), sum(1 for actor in present if contributed(state, rnd, actor)))
+
+
 class RoomViews:
     def __init__(self, env: Environment) -> None:
         self.env = env
         self._templates = {a: env.get_template(f"room/_{a}.html") for a in Audience}
         self._notice = env.get_template("room/_notice.html")
 
-    def _render(self, audience: Audience, state: RoomState, language: str, actor: Actor | None) -> str:
+    def _render(
+        self, audience: Audience, state: RoomState, language: str, actor: Actor | None, **extra: object
+    ) -> str:
         tr = translator(language)
         return self._templates[audience].render(
             state=state,
@@ -31,11 +52,20 @@ class RoomViews:
             actor=actor,
             contributors=contributors,
             rounds=ROUND_MODULES,
+            texts=texts,
             _=tr,
             ngettext=tr.ngettext,
+            **extra,
         )
 
-    def shared(self, audience: Audience, state: RoomState, language: str) -> str:
+    def shared(
+        self, audience: Audience, state: RoomState, language: str, present: Sequence[Actor] = ()
+    ) -> str:
+        """The board's or the facilitator's view. `present` are the participants connected now:
+        the facilitator sees how many of them have taken part in the current round (a count,
+        never names)."""
+        if audience is Audience.FACILITATOR:
+            return self._render(audience, state, language, None, monitor=_monitor(state, present))
         return self._render(audience, state, language, None)
 
     def participant(self, state: RoomState, actor: Actor | None, language: str) -> str:
@@ -45,7 +75,7 @@ class RoomViews:
         rnd = state.current_round
         if rnd is None:
             return None
-        return ROUND_TYPES[rnd.kind].personal_key(state, rnd, actor.pid, actor.ballot)
+        return rnd.index, ROUND_TYPES[rnd.kind].personal_key(state, rnd, actor.pid, actor.ballot)
 
     def notice(
         self, state: RoomState, language: str, command: Command | None, rejection: Rejection | None

@@ -11,7 +11,7 @@ import asyncio
 from html import escape
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -33,7 +33,9 @@ MAX_CONFLICT_RETRIES = 5
 
 
 class Views(Protocol):
-    def shared(self, audience: Audience, state: RoomState, language: str) -> str: ...
+    def shared(
+        self, audience: Audience, state: RoomState, language: str, present: Sequence[Actor] = ()
+    ) -> str: ...
 
     def participant(self, state: RoomState, actor: Actor | None, language: str) -> str: ...
 
@@ -220,12 +222,13 @@ class LiveRoom:
         results: list[Result] = []
         events: list[Event] = []
         nonces: dict[str, int] = {}
+        now = time.time()
         for item in batch:
             seen = self.nonces.get(item.nonce_key) or nonces.get(item.nonce_key)  # type: ignore[arg-type]
             if item.nonce_key and seen:
                 results.append(Accepted(seen, duplicate=True))
                 continue
-            outcome = decide(self.state, item.command, item.actor)
+            outcome = decide(self.state, item.command, item.actor, now)
             if isinstance(outcome, Rejection):
                 results.append(outcome)
                 continue
@@ -279,12 +282,19 @@ class LiveRoom:
             self.connections[conn.audience].add(conn)
             METRICS.sockets[conn.audience] = METRICS.sockets.get(conn.audience, 0) + 1
             conn.deliver("view", self._view_for(conn))
+        if conn.audience is Audience.PARTICIPANT:
+            self.mark_dirty()  # the facilitator's count of who is present
 
     def detach(self, conn: Connection) -> None:
         conn.closed = True
         if conn in self.connections[conn.audience]:
             self.connections[conn.audience].discard(conn)
             METRICS.sockets[conn.audience] -= 1
+            if conn.audience is Audience.PARTICIPANT and self.connections[Audience.FACILITATOR]:
+                self.mark_dirty()
+
+    def _present(self) -> list[Actor]:
+        return [c.actor for c in self.connections[Audience.PARTICIPANT] if not c.closed]
 
     @property
     def idle(self) -> bool:
@@ -295,7 +305,7 @@ class LiveRoom:
         if conn.audience is Audience.PARTICIPANT:
             conn.personal_key = self.views.personal_key(self.state, conn.actor)
             return view_frame(seq, self.views.participant(self.state, conn.actor, conn.language))
-        return view_frame(seq, self.views.shared(conn.audience, self.state, conn.language))
+        return view_frame(seq, self.views.shared(conn.audience, self.state, conn.language, self._present()))
 
     def mark_dirty(self) -> None:
         if self._flush_handle is not None:
@@ -317,9 +327,10 @@ class LiveRoom:
         METRICS.flushes += 1
         state = self.state
         seq = state.seq
+        present = self._present()
         for audience in (Audience.BOARD, Audience.FACILITATOR):
             for language, group in _by_language(self.connections[audience]).items():
-                inner = self.views.shared(audience, state, language)
+                inner = self.views.shared(audience, state, language, present)
                 if self._last_shared.get((audience, language)) != inner:
                     self._last_shared[(audience, language)] = inner
                     frame = view_frame(seq, inner)

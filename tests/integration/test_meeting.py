@@ -12,7 +12,7 @@ pytestmark = pytest.mark.anyio
 
 JOINED = re.compile(r'class="number">(\d+)<')
 RESULT = re.compile(r'<span class="result-text">([^<]*)</span>.*?<span class="result-votes">(\d+)', re.S)
-IDEA_ID = re.compile(r'<span class="idea-text">([^<]*)</span>.*?name="idea" value="(r\d+i\d+)"', re.S)
+IDEA_ID = re.compile(r'<span class="idea-text">([^<]*)</span>.*?name="item" value="(r\d+i\d+)"', re.S)
 
 
 def joined(client: Client) -> int:
@@ -52,7 +52,7 @@ async def test_twenty_phones_write_vote_and_the_board_shows_the_tallies(server):
 
         await facilitator.wait_for(lambda c: all(t in c.view for t in texts))
         ids = {text: idea for text, idea in IDEA_ID.findall(facilitator.view)}
-        hidden = await facilitator.command("hide_idea", idea=ids[texts[19]], round=0)
+        hidden = await facilitator.command("hide", item=ids[texts[19]], round=0)
         assert hidden.result == ("ok", None)
         await phones[19].wait_for(lambda c: 'class="hidden-note"' in c.view)
 

@@ -74,7 +74,7 @@ async def test_a_store_that_refuses_loses_nothing_and_the_retry_applies_once(set
     first = await room.submit(PostIdea(text="Lagres ikke"), KARI, "retry", None)
     again = await room.submit(PostIdea(text="Lagres ikke"), KARI, "retry", None)
     assert first == Accepted(seq + 1) and again == Accepted(seq + 1, duplicate=True)
-    assert len(room.state.rounds[0].data.ideas) == 1
+    assert len(room.state.rounds[0].data.items) == 1
 
 
 async def test_events_appended_by_another_process_are_read_before_deciding(setup):

@@ -6,9 +6,10 @@ import pytest
 from rooms import Actor, Rejection, Role, apply_all, decide, new_room, replay
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_command, decode_event, encode_event
-from rooms.commands import CloseRound, EndMeeting, Join, RevealResults, StartRound
+from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, StartRound
 from rooms.rounds.dots import CastDot, DotsConfig, dots_left, options, results
-from rooms.rounds.ideas import HideIdea, IdeasConfig, PostIdea, ShowIdea, visible_ideas
+from rooms.rounds.ideas import IdeasConfig, PostIdea, visible_ideas
+from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
 from rooms.state import RoundStatus
 from rooms.text import clean_text
 
@@ -64,7 +65,7 @@ def test_only_the_facilitator_runs_rounds_and_the_board_can_do_nothing():
         assert refused(state, StartRound(round=0), actor) == "not_allowed"
         assert refused(state, EndMeeting(), actor) == "not_allowed"
     assert refused(state, PostIdea(text="hei"), BOARD) == "not_allowed"
-    assert refused(state, HideIdea(idea="r0i1"), person(1)) == "not_allowed"
+    assert refused(state, HideItem(item="r0i1"), person(1)) == "not_allowed"
     assert refused(state, StartRound(round=7), FACILITATOR) == "no_such_round"
 
 
@@ -76,7 +77,7 @@ def test_ideas_only_while_the_round_is_open_and_within_limits():
     assert refused(state, PostIdea(text=" \n\t\u202e "), person(1)) == "text_empty"
     ok(state, PostIdea(text="Flere benker"), person(1))
     ok(state, PostIdea(text="Bedre lys"), person(1))
-    assert refused(state, PostIdea(text="Tredje"), person(1)) == "too_many_ideas"
+    assert refused(state, PostIdea(text="Tredje"), person(1)) == "too_many"
     stranger = Actor(Role.PARTICIPANT, pid="nobody", ballot="x")
     assert refused(state, PostIdea(text="hei"), stranger) == "not_joined"
     ok(state, CloseRound(round=0), FACILITATOR)
@@ -87,12 +88,12 @@ def test_hiding_and_showing_an_idea():
     state = make_room()
     ok(state, StartRound(round=0), FACILITATOR)
     ok(state, PostIdea(text="Stygt ord"), person(1))
-    ok(state, HideIdea(idea="r0i1"), FACILITATOR)
+    ok(state, HideItem(item="r0i1"), FACILITATOR)
     assert visible_ideas(state.rounds[0]) == []
-    assert ok(state, HideIdea(idea="r0i1"), FACILITATOR) == []  # already hidden: nothing to do
-    ok(state, ShowIdea(idea="r0i1"), FACILITATOR)
+    assert ok(state, HideItem(item="r0i1"), FACILITATOR) == []  # already hidden: nothing to do
+    ok(state, ShowItem(item="r0i1"), FACILITATOR)
     assert [i.text for i in visible_ideas(state.rounds[0])] == ["Stygt ord"]
-    assert refused(state, HideIdea(idea="r0i99"), FACILITATOR) == "no_such_idea"
+    assert refused(state, HideItem(item="r0i99"), FACILITATOR) == "no_such_item"
 
 
 def _ideas_then_dots(dots: DotsConfig | None = None):
@@ -101,7 +102,7 @@ def _ideas_then_dots(dots: DotsConfig | None = None):
     ok(state, PostIdea(text="A"), person(1))
     ok(state, PostIdea(text="B"), person(2))
     ok(state, PostIdea(text="C"), person(3))
-    ok(state, HideIdea(idea="r0i3"), FACILITATOR)
+    ok(state, HideItem(item="r0i3"), FACILITATOR)
     events = ok(state, StartRound(round=1), FACILITATOR)
     return state, events
 
@@ -175,3 +176,55 @@ def test_events_round_trip_through_the_codec():
     state, _ = _ideas_then_dots()
     events = new_room("R", "T", [IdeasConfig(), DotsConfig()])
     assert [decode_event(encode_event(e)) for e in events] == events  # type: ignore[union-attr]
+
+
+def test_ideas_can_wait_for_approval():
+    state = make_room(ideas=IdeasConfig(moderated=True))
+    ok(state, StartRound(round=0), FACILITATOR)
+    ok(state, PostIdea(text="Vent litt"), person(1))
+    assert visible_ideas(state.rounds[0]) == []
+    assert state.rounds[0].data.items["r0i1"].pending
+    assert refused(state, ApproveItem(item="r0i1"), person(2)) == "not_allowed"
+    ok(state, ApproveItem(item="r0i1"), FACILITATOR)
+    assert [i.text for i in visible_ideas(state.rounds[0])] == ["Vent litt"]
+    assert ok(state, ApproveItem(item="r0i1"), FACILITATOR) == []
+
+
+def test_a_paused_round_takes_no_input_until_resumed():
+    state = make_room()
+    assert refused(state, PauseRound(round=0), FACILITATOR) == "round_not_open"
+    ok(state, StartRound(round=0), FACILITATOR)
+    ok(state, PauseRound(round=0), FACILITATOR)
+    assert refused(state, PostIdea(text="Nå?"), person(1)) == "round_paused"
+    assert refused(state, PauseRound(round=0), FACILITATOR) == "round_not_open"
+    ok(state, ResumeRound(round=0), FACILITATOR)
+    ok(state, PostIdea(text="Nå!"), person(1))
+    ok(state, PauseRound(round=0), FACILITATOR)
+    # Starting the next round closes a paused one too.
+    events = ok(state, StartRound(round=1), FACILITATOR)
+    assert [type(e).__name__ for e in events] == ["RoundClosed", "ResultsRevealed", "RoundStarted"]
+
+
+def test_the_countdown_uses_the_clock_it_is_given():
+    state = make_room()
+    assert refused(state, SetTimer(round=0, seconds=60), FACILITATOR) == "round_not_open"
+    ok(state, StartRound(round=0), FACILITATOR)
+    assert refused(state, SetTimer(round=0, seconds=60), person(1)) == "not_allowed"
+    assert refused(state, SetTimer(round=0, seconds=-1), FACILITATOR) == "bad_timer"
+    result = decide(state, SetTimer(round=0, seconds=90), FACILITATOR, now=1_000_000.0)
+    apply_all(state, result)
+    assert state.rounds[0].ends_at == 1_000_090.0
+    ok(state, SetTimer(round=0, seconds=0), FACILITATOR)
+    assert state.rounds[0].ends_at is None
+    ok(state, SetTimer(round=0, seconds=30), FACILITATOR)
+    ok(state, CloseRound(round=0), FACILITATOR)
+    assert state.rounds[0].ends_at is None
+
+
+def test_live_results_are_shown_while_the_round_runs():
+    state = make_room(dots=DotsConfig(live_results=True))
+    assert not state.rounds[1].results_shown
+    ok(state, StartRound(round=0), FACILITATOR)
+    assert not state.rounds[0].results_shown
+    ok(state, StartRound(round=1), FACILITATOR)
+    assert state.rounds[1].results_shown

@@ -6,9 +6,10 @@ from hypothesis import strategies as st
 from rooms import Actor, Rejection, Role, apply, decide, new_room, replay
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_event, encode_event
-from rooms.commands import CloseRound, EndMeeting, Join, RevealResults, StartRound
+from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, StartRound
 from rooms.rounds.dots import CastDot, DotsConfig
-from rooms.rounds.ideas import HideIdea, IdeasConfig, PostIdea, ShowIdea
+from rooms.rounds.ideas import IdeasConfig, PostIdea
+from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
 from rooms.state import RoundStatus
 from server.app import template_environment
 from server.meetings.views import RoomViews
@@ -18,7 +19,7 @@ PEOPLE = [Actor(Role.PARTICIPANT, pid=f"p{n}", ballot=f"ballot{n}") for n in ran
 PLAN = [
     IdeasConfig(max_length=40, max_per_person=3),
     DotsConfig(dots=3, max_per_idea=2),
-    IdeasConfig(max_per_person=2),
+    IdeasConfig(max_per_person=2, moderated=True),
     DotsConfig(dots=2, max_per_idea=1, allow_own=False),
 ]
 IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2"]
@@ -37,8 +38,12 @@ steps = st.one_of(
     st.builds(lambda r: (StartRound(round=r), FACILITATOR), rounds),
     st.builds(lambda r: (CloseRound(round=r), FACILITATOR), rounds),
     st.builds(lambda r: (RevealResults(round=r), FACILITATOR), rounds),
-    st.builds(lambda i: (HideIdea(idea=i), FACILITATOR), st.sampled_from(IDEA_IDS)),
-    st.builds(lambda i: (ShowIdea(idea=i), FACILITATOR), st.sampled_from(IDEA_IDS)),
+    st.builds(lambda i: (HideItem(item=i), FACILITATOR), st.sampled_from(IDEA_IDS)),
+    st.builds(lambda i: (ShowItem(item=i), FACILITATOR), st.sampled_from(IDEA_IDS)),
+    st.builds(lambda i: (ApproveItem(item=i), FACILITATOR), st.sampled_from(IDEA_IDS)),
+    st.builds(lambda r: (PauseRound(round=r), FACILITATOR), rounds),
+    st.builds(lambda r: (ResumeRound(round=r), FACILITATOR), rounds),
+    st.builds(lambda r, s: (SetTimer(round=r, seconds=s), FACILITATOR), rounds, st.integers(-5, 20000)),
     st.builds(lambda c, p: (c, p), st.sampled_from([StartRound(round=1), EndMeeting()]), people),
     st.just((EndMeeting(), FACILITATOR)),
 )
@@ -49,7 +54,7 @@ def run(commands):
     assert not isinstance(log, Rejection)
     state = replay(log)
     for command, actor in [*PRELUDE, *commands]:
-        result = decide(state, command, actor)
+        result = decide(state, command, actor, now=1_800_000_000.0)
         if isinstance(result, Rejection):
             assert result.code and result.message
             continue
@@ -90,7 +95,7 @@ VIEWS = RoomViews(template_environment())
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(steps, min_size=5, max_size=60))
-@example([(PostIdea(text="x"), PEOPLE[0]), (HideIdea(idea="r0i1"), FACILITATOR), (RevealResults(round=0), FACILITATOR)])
+@example([(PostIdea(text="x"), PEOPLE[0]), (HideItem(item="r0i1"), FACILITATOR), (RevealResults(round=0), FACILITATOR)])
 def test_hidden_and_unrevealed_ideas_never_reach_other_participants_or_the_board(commands):
     # Unique texts, so that finding one in a page means that idea leaked.
     numbered = [
@@ -102,8 +107,8 @@ def test_hidden_and_unrevealed_ideas_never_reach_other_participants_or_the_board
     for rnd in state.rounds:
         if rnd.kind != "ideas":
             continue
-        for idea in rnd.data.ideas.values():
-            public = rnd.status is RoundStatus.REVEALED and not idea.hidden
+        for idea in rnd.data.items.values():
+            public = rnd.results_shown and idea.visible
             for viewer in PEOPLE:
                 if viewer.pid == idea.author:
                     continue

@@ -74,6 +74,21 @@
     if (event.detail.reason !== "removed") setConnection("lost");
   });
 
+  // Countdowns: the server sends the end time; every screen counts down on its own clock.
+  function tick() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll("[data-ends-at]").forEach(function (el) {
+      var left = Math.max(0, Math.round(Number(el.dataset.endsAt) - now));
+      var out = el.querySelector(".timer-left");
+      if (!out) return;
+      var text = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      if (out.textContent !== text) out.textContent = text;
+      el.classList.toggle("timer-done", left === 0);
+    });
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("htmx:after:swap", tick);
+
   // "Larger text": remembered on this device.
   var root = document.documentElement;
   function applyTextSize(larger) {
