@@ -167,3 +167,7 @@ def results(room: RoomState, rnd: Round) -> list[tuple[Item, int]]:
     tally = rnd.data.tally
     ranked = [(idea, tally.get(idea.id, 0)) for idea in options(room, rnd)]
     return sorted(ranked, key=lambda pair: -pair[1])
+
+
+def bars(room: RoomState, rnd: Round) -> list[tuple[str, int]]:
+    return [(idea.text, n) for idea, n in results(room, rnd)]

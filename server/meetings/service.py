@@ -7,7 +7,10 @@ from rooms import Rejection, new_room
 from rooms.codec import encode_event
 from rooms.plan import AnyRoundConfig
 from rooms.rounds.dots import DotsConfig
+from rooms.rounds.consent import ConsentConfig
 from rooms.rounds.ideas import IdeasConfig
+from rooms.rounds.poll import PollConfig
+from rooms.rounds.scale import ScaleConfig
 
 from server.store import AppendConflict, Store
 from server.store.records import Invitation, Meeting, Member
@@ -81,6 +84,23 @@ def demo_plan() -> list[AnyRoundConfig]:
             prompt="Gi prikkene dine til ideene du synes er viktigst.",
             dots=3,
             max_per_idea=2,
+        ),
+        PollConfig(
+            title="Møtetid",
+            prompt="Når passer det best for deg å komme på panelmøter?",
+            options=["Hverdager på dagtid", "Hverdager på kveldstid", "Lørdager"],
+        ),
+        ScaleConfig(
+            title="Hvor viktig?",
+            prompt="Hvor viktig er det for deg at kommunen lytter til innbyggerpanelet?",
+            low=1,
+            high=5,
+            low_label="Ikke viktig",
+            high_label="Svært viktig",
+        ),
+        ConsentConfig(
+            title="Forslag",
+            prompt="Forslag: Kommunen prøver ut flere benker og bedre belysning langs turveiene i ett år.",
         ),
     ]
 

@@ -7,14 +7,21 @@ from jinja2 import Environment
 from rooms import Actor, Command, Rejection, RoomState, contributors
 from rooms.room import contributed
 from rooms.rejection import N_
-from rooms.rounds import ROUND_MODULES, ROUND_TYPES, texts
+from rooms.rounds import ROUND_MODULES, ROUND_TYPES, answers, texts
 
 from server.i18n import translator
 from server.realtime.connection import Audience
 
+# What templates reach as `rounds.<name>.<function>`: each round type's module, and the modules
+# round types share.
+TEMPLATE_HELPERS = {**ROUND_MODULES, "texts": texts, "answers": answers}
+
 CONFIRMATIONS = {
     "post_idea": N_("Your idea has been received."),
     "dot": N_("Your vote is counted."),
+    "choose": N_("Your vote is counted."),
+    "scale": N_("Your answer is counted."),
+    "consent": N_("Your answer is counted."),
 }
 DONE = N_("Done.")
 
@@ -51,8 +58,7 @@ class RoomViews:
             rnd=state.current_round,
             actor=actor,
             contributors=contributors,
-            rounds=ROUND_MODULES,
-            texts=texts,
+            rounds=TEMPLATE_HELPERS,
             _=tr,
             ngettext=tr.ngettext,
             **extra,

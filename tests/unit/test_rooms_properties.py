@@ -9,6 +9,9 @@ from rooms.codec import decode_event, encode_event
 from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, StartRound
 from rooms.rounds.dots import CastDot, DotsConfig
 from rooms.rounds.ideas import IdeasConfig, PostIdea
+from rooms.rounds.consent import ConsentConfig, GiveConsent
+from rooms.rounds.poll import Choose, PollConfig
+from rooms.rounds.scale import Rate, ScaleConfig
 from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
 from rooms.state import RoundStatus
 from server.app import template_environment
@@ -21,19 +24,27 @@ PLAN = [
     DotsConfig(dots=3, max_per_idea=2),
     IdeasConfig(max_per_person=2, moderated=True),
     DotsConfig(dots=2, max_per_idea=1, allow_own=False),
+    PollConfig(options=["A", "B", "C"], multiple=True, max_choices=2),
+    ScaleConfig(low=0, high=10),
+    ConsentConfig(),
 ]
 IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2"]
 # Everyone joins and the first round opens, so that most random steps do something.
 PRELUDE = [(Join(pid=p.pid, name=p.pid), SYSTEM) for p in PEOPLE[:4]] + [(StartRound(round=0), FACILITATOR)]
 
 people = st.sampled_from(PEOPLE)
-rounds = st.sampled_from([0, 0, 1, 1, 2, 3, -1, len(PLAN)])
+rounds = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 6, -1, len(PLAN)])
 texts = st.text(min_size=0, max_size=50)
 
 post = st.builds(lambda t, p: (PostIdea(text=t), p), texts, people)
 dot = st.builds(lambda i, d, p: (CastDot(idea=i, delta=d), p), st.sampled_from(IDEA_IDS), st.sampled_from([1, 1, 1, -1, 2]), people)
+answer = st.one_of(
+    st.builds(lambda o, p: (Choose(option=o), p), st.integers(-1, 3), people),
+    st.builds(lambda v, p: (Rate(value=v), p), st.integers(-1, 11), people),
+    st.builds(lambda lv, t, p: (GiveConsent(level=lv, reason=t), p), st.integers(0, 6), texts, people),
+)
 steps = st.one_of(
-    post, post, dot, dot,
+    post, post, dot, dot, answer,
     st.builds(lambda p: (Join(pid=p.pid, name=p.pid), SYSTEM), people),
     st.builds(lambda r: (StartRound(round=r), FACILITATOR), rounds),
     st.builds(lambda r: (CloseRound(round=r), FACILITATOR), rounds),
@@ -71,6 +82,18 @@ def test_replaying_the_log_gives_the_live_state(commands):
     assert replay(log) == state
     assert replay(decode_event(encode_event(e)) for e in log) == state
     assert state.seq == len(log)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(steps, max_size=80))
+def test_every_answer_stays_within_its_round_rules(commands):
+    state, _ = run(commands)
+    poll, scale, consent = state.rounds[4], state.rounds[5], state.rounds[6]
+    for chosen in poll.data.values():
+        assert chosen and len(chosen) <= 2 and chosen == sorted(set(chosen)) and set(chosen) <= {0, 1, 2}
+    assert all(0 <= v <= 10 for v in scale.data.values())
+    for answer in consent.data.values():
+        assert 1 <= answer.level <= 5 and (answer.level >= 4 or answer.reason == "")
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,0 +1,72 @@
+"""Scale: a number from `low` to `high` with words at the ends (check-in, "how important is...").
+The board shows the whole distribution, not only the mean."""
+
+import statistics
+
+from rooms.commands import Command
+from rooms.events import Event
+from rooms.rejection import N_, Rejection
+from rooms.rounds.answers import AnswerRound, counts
+from rooms.rounds.base import RoundConfig
+from rooms.state import Round
+
+
+class ScaleConfig(RoundConfig, tag="scale"):
+    low: int = 1
+    high: int = 5
+    low_label: str = ""
+    high_label: str = ""
+
+
+class Rate(Command, tag="scale"):
+    value: int
+    round: int | None = None
+
+
+class ScaleAnswered(Event, tag="scale_answered"):
+    round: int
+    ballot: str
+    answer: int | None
+
+
+class Scale(AnswerRound):
+    name = "scale"
+    config = ScaleConfig
+    commands = (Rate,)
+    events = (ScaleAnswered,)
+    answer_event = ScaleAnswered
+
+    def check_config(self, config: ScaleConfig, plan, index) -> Rejection | None:
+        if not 2 <= config.high - config.low + 1 <= 11:
+            return Rejection("bad_plan", N_("A scale needs between 2 and 11 steps."))
+        return None
+
+    def answer_from(self, rnd: Round, current: int | None, command: Command):
+        cfg: ScaleConfig = rnd.config  # type: ignore[assignment]
+        value = command.value  # type: ignore[attr-defined]
+        if not cfg.low <= value <= cfg.high:
+            return Rejection(
+                "out_of_range",
+                N_("Please choose a number from %(low)d to %(high)d."),
+                {"low": cfg.low, "high": cfg.high},
+            )
+        return value
+
+
+ROUND_TYPE = Scale()
+
+
+def steps(rnd: Round) -> range:
+    return range(rnd.config.low, rnd.config.high + 1)  # type: ignore[attr-defined]
+
+
+def distribution(rnd: Round) -> list[tuple[int, int]]:
+    return counts(rnd, steps(rnd), lambda a: [a])
+
+
+def summary(rnd: Round) -> tuple[float, float] | None:
+    """Mean and median of the answers, or None before anyone has answered."""
+    values = list(rnd.data.values())
+    if not values:
+        return None
+    return statistics.fmean(values), statistics.median(values)
