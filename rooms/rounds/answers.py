@@ -22,7 +22,7 @@ class AnswerRound(RoundType):
     def new_data(self, config: Any) -> dict[str, Any]:
         return {}  # ballot -> answer
 
-    def answer_from(self, rnd: Round, current: Any, command: Command) -> Any | Rejection:
+    def answer_from(self, room: RoomState, rnd: Round, current: Any, command: Command) -> Any | Rejection:
         """The ballot's new answer (given its current one, or None), or why not."""
         raise NotImplementedError
 
@@ -30,7 +30,7 @@ class AnswerRound(RoundType):
         if actor.ballot is None:
             return NOT_JOINED
         current = rnd.data.get(actor.ballot)
-        answer = self.answer_from(rnd, current, command)
+        answer = self.answer_from(room, rnd, current, command)
         if isinstance(answer, Rejection):
             return answer
         if answer == current:

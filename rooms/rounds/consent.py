@@ -8,7 +8,7 @@ from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound, counts
 from rooms.rounds.base import RoundConfig
-from rooms.state import Round
+from rooms.state import RoomState, Round
 from rooms.text import clean_text
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -51,7 +51,7 @@ class Consent(AnswerRound):
     events = (ConsentGiven,)
     answer_event = ConsentGiven
 
-    def answer_from(self, rnd: Round, current: ConsentAnswer | None, command: Command):
+    def answer_from(self, room: RoomState, rnd: Round, current: ConsentAnswer | None, command: Command):
         cfg: ConsentConfig = rnd.config  # type: ignore[assignment]
         level = command.level  # type: ignore[attr-defined]
         if level not in LEVELS:

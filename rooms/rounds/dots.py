@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 
 from rooms.actors import Actor
 from rooms.commands import Command
-from rooms.events import Event, ResultsRevealed, RoundClosed
+from rooms.events import Event
 from rooms.rejection import N_, NOT_JOINED, Rejection
 from rooms.rounds.base import RoundConfig, RoundType
-from rooms.rounds.ideas import visible_ideas
+from rooms.rounds.ideas import reveal_source, source_index, source_of, visible_ideas
 from rooms.rounds.texts import Item
-from rooms.state import RoomState, Round, RoundStatus
+from rooms.state import RoomState, Round
 
 
 class DotsConfig(RoundConfig, tag="dots"):
@@ -44,17 +44,6 @@ class DotsData:
     tally: dict[str, int] = field(default_factory=dict)
 
 
-def source_index(plan: list[RoundConfig], index: int) -> int | None:
-    cfg = plan[index]
-    assert isinstance(cfg, DotsConfig)
-    if cfg.source is not None:
-        return cfg.source
-    for i in range(index - 1, -1, -1):
-        if plan[i].type == "ideas":
-            return i
-    return None
-
-
 class Dots(RoundType):
     name = "dots"
     config = DotsConfig
@@ -65,8 +54,7 @@ class Dots(RoundType):
         return DotsData()
 
     def check_config(self, config: DotsConfig, plan: list[RoundConfig], index: int) -> Rejection | None:
-        src = source_index(plan, index)
-        if src is None or not (0 <= src < index) or plan[src].type != "ideas":
+        if source_index(plan, index, config.source) is None:
             return Rejection(
                 "bad_plan", N_("A dot-voting round needs an ideas round before it to vote on.")
             )
@@ -75,13 +63,7 @@ class Dots(RoundType):
         return None
 
     def on_start(self, room: RoomState, rnd: Round) -> list[Event]:
-        src = room.rounds[self._source(room, rnd)]
-        events: list[Event] = []
-        if src.status is RoundStatus.OPEN:
-            events.append(RoundClosed(round=src.index))
-        if src.status is not RoundStatus.REVEALED:
-            events.append(ResultsRevealed(round=src.index))
-        return events
+        return reveal_source(room, rnd)
 
     def decide(
         self, room: RoomState, rnd: Round, command: Command, actor: Actor
@@ -138,19 +120,13 @@ class Dots(RoundType):
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return bool(rnd.data.ballots.get(ballot or ""))
 
-    @staticmethod
-    def _source(room: RoomState, rnd: Round) -> int:
-        src = source_index([r.config for r in room.rounds], rnd.index)
-        assert src is not None  # the plan was checked when the room opened
-        return src
-
 
 ROUND_TYPE = Dots()
 
 
 def options(room: RoomState, rnd: Round) -> list[Item]:
     """The ideas one can vote on: the visible ideas of the source round."""
-    return visible_ideas(room.rounds[Dots._source(room, rnd)])
+    return visible_ideas(source_of(room, rnd))
 
 
 def dots_left(rnd: Round, ballot: str | None) -> int:

@@ -4,6 +4,7 @@ from collections.abc import Hashable
 
 from rooms.actors import Actor, Role
 from rooms.commands import Command
+from rooms.events import Event, ResultsRevealed, RoundClosed
 from rooms.rounds import texts
 from rooms.rounds.base import RoundConfig, RoundType
 from rooms.rounds.texts import Item, Items
@@ -66,3 +67,28 @@ def ideas_by(rnd: Round, pid: str | None) -> list[Item]:
 def can_see_ideas(rnd: Round, role: Role) -> bool:
     """Ideas are private to their authors until revealed; the facilitator sees them to moderate."""
     return role is Role.FACILITATOR or rnd.status is RoundStatus.REVEALED
+
+
+def source_index(plan: list[RoundConfig], index: int, source: int | None) -> int | None:
+    """The ideas round a later round votes on: `source`, or else the nearest one before it."""
+    if source is not None:
+        ok = 0 <= source < index and plan[source].type == "ideas"
+        return source if ok else None
+    return next((i for i in range(index - 1, -1, -1) if plan[i].type == "ideas"), None)
+
+
+def source_of(room: RoomState, rnd: Round) -> Round:
+    src = source_index([r.config for r in room.rounds], rnd.index, rnd.config.source)  # type: ignore[attr-defined]
+    assert src is not None  # the plan was checked when the room opened
+    return room.rounds[src]
+
+
+def reveal_source(room: RoomState, rnd: Round) -> list[Event]:
+    """Voting on ideas needs them shown: close and reveal the source round if it is not yet."""
+    src = source_of(room, rnd)
+    events: list[Event] = []
+    if src.status.running:
+        events.append(RoundClosed(round=src.index))
+    if src.status is not RoundStatus.REVEALED:
+        events.append(ResultsRevealed(round=src.index))
+    return events

@@ -5,7 +5,7 @@ from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound, counts
 from rooms.rounds.base import RoundConfig
-from rooms.state import Round
+from rooms.state import RoomState, Round
 
 MAX_OPTIONS = 12
 
@@ -45,7 +45,7 @@ class Poll(AnswerRound):
             return Rejection("bad_plan", N_("A poll needs between 2 and 12 options."))
         return None
 
-    def answer_from(self, rnd: Round, current: list[int] | None, command: Command):
+    def answer_from(self, room: RoomState, rnd: Round, current: list[int] | None, command: Command):
         cfg: PollConfig = rnd.config  # type: ignore[assignment]
         option = command.option  # type: ignore[attr-defined]
         if not 0 <= option < len(cfg.options):

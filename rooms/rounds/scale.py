@@ -8,7 +8,7 @@ from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound, counts
 from rooms.rounds.base import RoundConfig
-from rooms.state import Round
+from rooms.state import RoomState, Round
 
 
 class ScaleConfig(RoundConfig, tag="scale"):
@@ -41,7 +41,7 @@ class Scale(AnswerRound):
             return Rejection("bad_plan", N_("A scale needs between 2 and 11 steps."))
         return None
 
-    def answer_from(self, rnd: Round, current: int | None, command: Command):
+    def answer_from(self, room: RoomState, rnd: Round, current: int | None, command: Command):
         cfg: ScaleConfig = rnd.config  # type: ignore[assignment]
         value = command.value  # type: ignore[attr-defined]
         if not cfg.low <= value <= cfg.high:

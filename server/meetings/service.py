@@ -7,9 +7,11 @@ from rooms import Rejection, new_room
 from rooms.codec import encode_event
 from rooms.plan import AnyRoundConfig
 from rooms.rounds.dots import DotsConfig
+from rooms.rounds.budget import BudgetConfig
 from rooms.rounds.consent import ConsentConfig
 from rooms.rounds.ideas import IdeasConfig
 from rooms.rounds.poll import PollConfig
+from rooms.rounds.ranking import RankingConfig
 from rooms.rounds.scale import ScaleConfig
 
 from server.store import AppendConflict, Store
@@ -101,6 +103,18 @@ def demo_plan() -> list[AnyRoundConfig]:
         ConsentConfig(
             title="Forslag",
             prompt="Forslag: Kommunen prøver ut flere benker og bedre belysning langs turveiene i ett år.",
+        ),
+        RankingConfig(
+            title="Rangering",
+            prompt="Hvilke ideer bør kommunen se på først? Trykk på den viktigste først.",
+            max_ranked=3,
+        ),
+        BudgetConfig(
+            title="Budsjett",
+            prompt="Du har 100 poeng. Fordel dem på det du synes er viktigst.",
+            options=["Turveier og benker", "Aktiviteter for unge", "Møteplasser for eldre", "Bedre busstilbud"],
+            total=100,
+            step=10,
         ),
     ]
 

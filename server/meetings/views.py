@@ -22,6 +22,8 @@ CONFIRMATIONS = {
     "choose": N_("Your vote is counted."),
     "scale": N_("Your answer is counted."),
     "consent": N_("Your answer is counted."),
+    "rank": N_("Your ranking is saved."),
+    "allocate": N_("Your budget is saved."),
 }
 DONE = N_("Done.")
 

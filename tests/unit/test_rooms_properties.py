@@ -9,8 +9,10 @@ from rooms.codec import decode_event, encode_event
 from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, StartRound
 from rooms.rounds.dots import CastDot, DotsConfig
 from rooms.rounds.ideas import IdeasConfig, PostIdea
+from rooms.rounds.budget import Allocate, BudgetConfig
 from rooms.rounds.consent import ConsentConfig, GiveConsent
 from rooms.rounds.poll import Choose, PollConfig
+from rooms.rounds.ranking import Rank, RankingConfig
 from rooms.rounds.scale import Rate, ScaleConfig
 from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
 from rooms.state import RoundStatus
@@ -27,13 +29,16 @@ PLAN = [
     PollConfig(options=["A", "B", "C"], multiple=True, max_choices=2),
     ScaleConfig(low=0, high=10),
     ConsentConfig(),
+    RankingConfig(max_ranked=2),
+    BudgetConfig(options=["A", "B", "C"], total=50, step=20),
+    BudgetConfig(options=["A", "B", "C"], total=100, costs=[60, 30, 50]),
 ]
 IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2"]
 # Everyone joins and the first round opens, so that most random steps do something.
 PRELUDE = [(Join(pid=p.pid, name=p.pid), SYSTEM) for p in PEOPLE[:4]] + [(StartRound(round=0), FACILITATOR)]
 
 people = st.sampled_from(PEOPLE)
-rounds = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 6, -1, len(PLAN)])
+rounds = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, len(PLAN)])
 texts = st.text(min_size=0, max_size=50)
 
 post = st.builds(lambda t, p: (PostIdea(text=t), p), texts, people)
@@ -42,6 +47,8 @@ answer = st.one_of(
     st.builds(lambda o, p: (Choose(option=o), p), st.integers(-1, 3), people),
     st.builds(lambda v, p: (Rate(value=v), p), st.integers(-1, 11), people),
     st.builds(lambda lv, t, p: (GiveConsent(level=lv, reason=t), p), st.integers(0, 6), texts, people),
+    st.builds(lambda o, p: (Rank(option=o), p), st.sampled_from([*IDEA_IDS, "o1", "x"]), people),
+    st.builds(lambda o, d, p: (Allocate(option=o, delta=d), p), st.integers(-1, 3), st.sampled_from([1, 1, -1, 2]), people),
 )
 steps = st.one_of(
     post, post, dot, dot, answer,
@@ -94,6 +101,15 @@ def test_every_answer_stays_within_its_round_rules(commands):
     assert all(0 <= v <= 10 for v in scale.data.values())
     for answer in consent.data.values():
         assert 1 <= answer.level <= 5 and (answer.level >= 4 or answer.reason == "")
+    for order in state.rounds[7].data.values():
+        assert 0 < len(order) <= 2 and len(set(order)) == len(order)
+    for rnd in state.rounds[8:10]:
+        cfg = rnd.config
+        for allocation in rnd.data.values():
+            assert allocation and sum(allocation.values()) <= cfg.total
+            for option, amount in allocation.items():
+                assert amount > 0
+                assert amount == cfg.costs[option] if cfg.costs else amount % cfg.step == 0
 
 
 @settings(max_examples=300, deadline=None)

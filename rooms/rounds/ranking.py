@@ -1,0 +1,128 @@
+"""Ranking: put up to K options in order by tapping them one after another; the result is a Borda
+count with the full table. Options come from the plan, or from the ideas of an earlier round."""
+
+from dataclasses import dataclass
+
+from rooms.commands import Command
+from rooms.events import Event
+from rooms.rejection import N_, Rejection
+from rooms.rounds.answers import AnswerRound
+from rooms.rounds.base import RoundConfig
+from rooms.rounds.ideas import reveal_source, source_index, source_of, visible_ideas
+from rooms.state import RoomState, Round
+
+MAX_OPTIONS = 20
+
+
+class RankingConfig(RoundConfig, tag="ranking"):
+    # Options written in the plan; when empty, the visible ideas of the `source` ideas round.
+    options: list[str] = []
+    source: int | None = None
+    # How many one may rank (K); None means all of them.
+    max_ranked: int | None = None
+
+
+class Rank(Command, tag="rank"):
+    """Tap an option: it goes to the end of one's order; tap a ranked one to take it out."""
+
+    option: str
+    round: int | None = None
+
+
+class RankingGiven(Event, tag="ranking_given"):
+    round: int
+    ballot: str
+    answer: list[str] | None
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    option: Option
+    points: int  # Borda points
+    first: int  # how many put it first
+    ranked: int  # how many ranked it at all
+
+
+class Ranking(AnswerRound):
+    name = "ranking"
+    config = RankingConfig
+    commands = (Rank,)
+    events = (RankingGiven,)
+    answer_event = RankingGiven
+
+    def check_config(self, config: RankingConfig, plan, index) -> Rejection | None:
+        if config.options:
+            if not 2 <= len(config.options) <= MAX_OPTIONS or not all(o.strip() for o in config.options):
+                return Rejection("bad_plan", N_("A ranking needs between 2 and 20 options."))
+        elif source_index(plan, index, config.source) is None:
+            return Rejection(
+                "bad_plan", N_("A ranking needs options, or an ideas round before it to rank.")
+            )
+        if config.max_ranked is not None and config.max_ranked < 1:
+            return Rejection("bad_plan", N_("A ranking must let people rank at least one option."))
+        return None
+
+    def on_start(self, room: RoomState, rnd: Round) -> list[Event]:
+        return [] if rnd.config.options else reveal_source(room, rnd)  # type: ignore[attr-defined]
+
+    def answer_from(self, room: RoomState, rnd: Round, current: list[str] | None, command: Command):
+        option = command.option  # type: ignore[attr-defined]
+        if option not in {o.id for o in options(room, rnd)}:
+            return Rejection("no_such_option", N_("That choice does not exist."))
+        order = list(current or [])
+        if option in order:
+            order.remove(option)
+            return order or None
+        if len(order) >= limit(room, rnd):
+            return Rejection(
+                "ranking_full",
+                N_("You have ranked %(max)d, the most this round allows. Tap one to take it out."),
+                {"max": limit(room, rnd)},
+            )
+        return [*order, option]
+
+
+ROUND_TYPE = Ranking()
+
+
+def options(room: RoomState, rnd: Round) -> list[Option]:
+    cfg: RankingConfig = rnd.config  # type: ignore[assignment]
+    if cfg.options:
+        return [Option(f"o{i}", text) for i, text in enumerate(cfg.options)]
+    return [Option(i.id, i.text) for i in visible_ideas(source_of(room, rnd))]
+
+
+def limit(room: RoomState, rnd: Round) -> int:
+    count = len(options(room, rnd))
+    k = rnd.config.max_ranked  # type: ignore[attr-defined]
+    return count if k is None else min(k, count)
+
+
+def my_order(room: RoomState, rnd: Round, ballot: str | None) -> list[Option]:
+    by_id = {o.id: o for o in options(room, rnd)}
+    return [by_id[i] for i in rnd.data.get(ballot or "") or [] if i in by_id]
+
+
+def standings(room: RoomState, rnd: Round) -> list[Standing]:
+    """Borda count: with K places, 1st gets K points, 2nd K-1, ... ; unranked options get 0.
+    Ties keep the order of the options."""
+    opts = options(room, rnd)
+    k = limit(room, rnd)
+    points = dict.fromkeys((o.id for o in opts), 0)
+    first = dict.fromkeys(points, 0)
+    ranked = dict.fromkeys(points, 0)
+    for order in rnd.data.values():
+        live = [o for o in order if o in points]  # hidden ideas drop out; the rest move up
+        for place, option in enumerate(live[:k]):
+            points[option] += k - place
+            ranked[option] += 1
+        if live:
+            first[live[0]] += 1
+    table = [Standing(o, points[o.id], first[o.id], ranked[o.id]) for o in opts]
+    return sorted(table, key=lambda s: -s.points)
