@@ -8,8 +8,7 @@ from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, NOT_JOINED, Rejection
 from rooms.rounds.base import RoundConfig, RoundType
-from rooms.rounds.ideas import reveal_source, source_index, source_of, visible_ideas
-from rooms.rounds.texts import Item
+from rooms.rounds.ideas import OVER, Option, reveal_source, source_index, stands_for, vote_options
 from rooms.state import RoomState, Round
 
 
@@ -19,6 +18,8 @@ class DotsConfig(RoundConfig, tag="dots"):
     allow_own: bool = True
     # Index of the ideas round voted on; None means the nearest ideas round before this one.
     source: int | None = None
+    # Vote on the source round's "ideas" or on its "themes".
+    over: str = "ideas"
 
 
 class CastDot(Command, tag="dot"):
@@ -54,7 +55,7 @@ class Dots(RoundType):
         return DotsData()
 
     def check_config(self, config: DotsConfig, plan: list[RoundConfig], index: int) -> Rejection | None:
-        if source_index(plan, index, config.source) is None:
+        if source_index(plan, index, config.source) is None or config.over not in OVER:
             return Rejection(
                 "bad_plan", N_("A dot-voting round needs an ideas round before it to vote on.")
             )
@@ -76,7 +77,9 @@ class Dots(RoundType):
         if idea is None:
             return Rejection("no_such_idea", N_("That idea does not exist."))
         mine = rnd.data.ballots.get(actor.ballot, {})
-        on_idea = mine.get(idea.id, 0)
+        # Dots on an idea merged away count for the idea it was merged into.
+        held = [k for k, n in mine.items() if n and stands_for(room, rnd, k) == idea.id]
+        on_idea = sum(mine[k] for k in held)
         if command.delta == 1:
             if not cfg.allow_own and idea.author == actor.pid:
                 return Rejection("own_idea", N_("In this round you cannot vote for your own idea."))
@@ -94,9 +97,11 @@ class Dots(RoundType):
         elif command.delta == -1:
             if on_idea == 0:
                 return Rejection("no_dot_here", N_("You have no dot on that idea to take back."))
+            key = idea.id if idea.id in held else held[0]
+            return [DotsCast(round=rnd.index, ballot=actor.ballot, idea=key, delta=-1)]
         else:
             return Rejection("bad_delta", N_("A dot can only be added or taken back one at a time."))
-        return [DotsCast(round=rnd.index, ballot=actor.ballot, idea=idea.id, delta=command.delta)]
+        return [DotsCast(round=rnd.index, ballot=actor.ballot, idea=idea.id, delta=1)]
 
     def apply(self, room: RoomState, rnd: Round, event: Event) -> None:
         assert isinstance(event, DotsCast)
@@ -124,9 +129,9 @@ class Dots(RoundType):
 ROUND_TYPE = Dots()
 
 
-def options(room: RoomState, rnd: Round) -> list[Item]:
-    """The ideas one can vote on: the visible ideas of the source round."""
-    return visible_ideas(source_of(room, rnd))
+def options(room: RoomState, rnd: Round) -> list[Option]:
+    """What one can vote on: the visible ideas (or themes) of the source round."""
+    return vote_options(room, rnd)
 
 
 def dots_left(rnd: Round, ballot: str | None) -> int:
@@ -134,13 +139,22 @@ def dots_left(rnd: Round, ballot: str | None) -> int:
     return cfg.dots - sum(rnd.data.ballots.get(ballot, {}).values())
 
 
-def my_dots(rnd: Round, ballot: str | None) -> dict[str, int]:
-    return dict(rnd.data.ballots.get(ballot, {}))
+def my_dots(room: RoomState, rnd: Round, ballot: str | None) -> dict[str, int]:
+    """This ballot's dots per option, with dots on merged ideas counted for their target."""
+    return _resolved(room, rnd, rnd.data.ballots.get(ballot, {}))
 
 
-def results(room: RoomState, rnd: Round) -> list[tuple[Item, int]]:
+def _resolved(room: RoomState, rnd: Round, dots: dict[str, int]) -> dict[str, int]:
+    resolved: dict[str, int] = {}
+    for key, n in dots.items():
+        target = stands_for(room, rnd, key)
+        resolved[target] = resolved.get(target, 0) + n
+    return resolved
+
+
+def results(room: RoomState, rnd: Round) -> list[tuple[Option, int]]:
     """Visible ideas with their dots, most first; ties keep the order ideas were posted."""
-    tally = rnd.data.tally
+    tally = _resolved(room, rnd, rnd.data.tally)
     ranked = [(idea, tally.get(idea.id, 0)) for idea in options(room, rnd)]
     return sorted(ranked, key=lambda pair: -pair[1])
 

@@ -8,16 +8,18 @@ from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound
 from rooms.rounds.base import RoundConfig
-from rooms.rounds.ideas import reveal_source, source_index, source_of, visible_ideas
+from rooms.rounds.ideas import OVER, Option, reveal_source, source_index, stands_for, vote_options
 from rooms.state import RoomState, Round
 
 MAX_OPTIONS = 20
 
 
 class RankingConfig(RoundConfig, tag="ranking"):
-    # Options written in the plan; when empty, the visible ideas of the `source` ideas round.
+    # Options written in the plan; when empty, the visible ideas (or themes, see `over`) of the
+    # `source` ideas round.
     options: list[str] = []
     source: int | None = None
+    over: str = "ideas"
     # How many one may rank (K); None means all of them.
     max_ranked: int | None = None
 
@@ -33,12 +35,6 @@ class RankingGiven(Event, tag="ranking_given"):
     round: int
     ballot: str
     answer: list[str] | None
-
-
-@dataclass(frozen=True)
-class Option:
-    id: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,7 @@ class Ranking(AnswerRound):
         if config.options:
             if not 2 <= len(config.options) <= MAX_OPTIONS or not all(o.strip() for o in config.options):
                 return Rejection("bad_plan", N_("A ranking needs between 2 and 20 options."))
-        elif source_index(plan, index, config.source) is None:
+        elif source_index(plan, index, config.source) is None or config.over not in OVER:
             return Rejection(
                 "bad_plan", N_("A ranking needs options, or an ideas round before it to rank.")
             )
@@ -75,7 +71,7 @@ class Ranking(AnswerRound):
         option = command.option  # type: ignore[attr-defined]
         if option not in {o.id for o in options(room, rnd)}:
             return Rejection("no_such_option", N_("That choice does not exist."))
-        order = list(current or [])
+        order = _live(room, rnd, current or [])
         if option in order:
             order.remove(option)
             return order or None
@@ -95,7 +91,18 @@ def options(room: RoomState, rnd: Round) -> list[Option]:
     cfg: RankingConfig = rnd.config  # type: ignore[assignment]
     if cfg.options:
         return [Option(f"o{i}", text) for i, text in enumerate(cfg.options)]
-    return [Option(i.id, i.text) for i in visible_ideas(source_of(room, rnd))]
+    return vote_options(room, rnd)
+
+
+def _live(room: RoomState, rnd: Round, order: list[str]) -> list[str]:
+    """An order as it counts now: merged ideas stand for their target (once), hidden ones drop."""
+    known = {o.id for o in options(room, rnd)}
+    live: list[str] = []
+    for option in order:
+        target = option if rnd.config.options else stands_for(room, rnd, option)  # type: ignore[attr-defined]
+        if target in known and target not in live:
+            live.append(target)
+    return live
 
 
 def limit(room: RoomState, rnd: Round) -> int:
@@ -106,7 +113,7 @@ def limit(room: RoomState, rnd: Round) -> int:
 
 def my_order(room: RoomState, rnd: Round, ballot: str | None) -> list[Option]:
     by_id = {o.id: o for o in options(room, rnd)}
-    return [by_id[i] for i in rnd.data.get(ballot or "") or [] if i in by_id]
+    return [by_id[i] for i in _live(room, rnd, rnd.data.get(ballot or "") or [])]
 
 
 def standings(room: RoomState, rnd: Round) -> list[Standing]:
@@ -118,7 +125,7 @@ def standings(room: RoomState, rnd: Round) -> list[Standing]:
     first = dict.fromkeys(points, 0)
     ranked = dict.fromkeys(points, 0)
     for order in rnd.data.values():
-        live = [o for o in order if o in points]  # hidden ideas drop out; the rest move up
+        live = _live(room, rnd, order)  # hidden ideas drop out; the rest move up
         for place, option in enumerate(live[:k]):
             points[option] += k - place
             ranked[option] += 1

@@ -55,7 +55,8 @@ def build_histories(state: RoomState, ended_at: datetime) -> list[HistoryEntry]:
         if p.member is None:
             continue
         mine = [
-            OutcomeIdea(i.id, i.text, None if i.hidden else votes.get(i.id))
+            # A duplicate merged into another idea shares that idea's votes.
+            OutcomeIdea(i.id, i.text, None if i.hidden else votes.get(rnd.data.merged.get(i.id, i.id)))
             for rnd in state.rounds
             if rnd.kind == "ideas"
             for i in ideas_by(rnd, p.pid)

@@ -7,8 +7,8 @@ from rooms import Actor, Rejection, Role, apply, decide, new_room, replay
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_event, encode_event
 from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, StartRound
-from rooms.rounds.dots import CastDot, DotsConfig
-from rooms.rounds.ideas import IdeasConfig, PostIdea
+from rooms.rounds.dots import CastDot, DotsConfig, my_dots
+from rooms.rounds.ideas import AddTheme, IdeasConfig, MergeIdeas, PostIdea, RemoveTheme, SetTheme, UnmergeIdea
 from rooms.rounds.budget import Allocate, BudgetConfig
 from rooms.rounds.consent import ConsentConfig, GiveConsent
 from rooms.rounds.poll import Choose, PollConfig
@@ -50,8 +50,15 @@ answer = st.one_of(
     st.builds(lambda o, p: (Rank(option=o), p), st.sampled_from([*IDEA_IDS, "o1", "x"]), people),
     st.builds(lambda o, d, p: (Allocate(option=o, delta=d), p), st.integers(-1, 3), st.sampled_from([1, 1, -1, 2]), people),
 )
+cluster = st.one_of(
+    st.builds(lambda a, b: (MergeIdeas(item=a, into=b, round=0), FACILITATOR), st.sampled_from(IDEA_IDS), st.sampled_from(IDEA_IDS)),
+    st.builds(lambda a: (UnmergeIdea(item=a, round=0), FACILITATOR), st.sampled_from(IDEA_IDS)),
+    st.builds(lambda n: (AddTheme(name=n, round=0), FACILITATOR), st.sampled_from(["Tema", "", "Annet"])),
+    st.builds(lambda t: (RemoveTheme(theme=t, round=0), FACILITATOR), st.sampled_from(["r0t1", "r0t2"])),
+    st.builds(lambda a, t: (SetTheme(item=a, theme=t, round=0), FACILITATOR), st.sampled_from(IDEA_IDS), st.sampled_from(["r0t1", "r0t2", ""])),
+)
 steps = st.one_of(
-    post, post, dot, dot, answer,
+    post, post, dot, dot, answer, cluster,
     st.builds(lambda p: (Join(pid=p.pid, name=p.pid), SYSTEM), people),
     st.builds(lambda r: (StartRound(round=r), FACILITATOR), rounds),
     st.builds(lambda r: (CloseRound(round=r), FACILITATOR), rounds),
@@ -121,12 +128,18 @@ def test_dots_never_exceed_any_budget(commands):
             continue
         cfg = rnd.config
         totals: dict[str, int] = {}
-        for dots in rnd.data.ballots.values():
+        for ballot, dots in rnd.data.ballots.items():
             assert sum(dots.values()) <= cfg.dots
             for idea, n in dots.items():
                 assert 0 < n <= cfg.max_per_idea
                 totals[idea] = totals.get(idea, 0) + n
+            # Merging pools ideas' dots: the ballot's total is kept, only regrouped.
+            assert sum(my_dots(state, rnd, ballot).values()) == sum(dots.values())
         assert {k: v for k, v in rnd.data.tally.items() if v} == totals
+    for rnd in state.rounds:
+        if rnd.kind == "ideas":
+            merged = rnd.data.merged
+            assert all(target not in merged for target in merged.values())  # chains are one step
 
 
 VIEWS = RoomViews(template_environment())
