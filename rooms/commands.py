@@ -53,6 +53,14 @@ class RevealResults(Command, tag="reveal"):
     round: int
 
 
+class SplitTables(Command, tag="split_tables"):
+    """Seat everyone who has joined at tables of about `size` (0 clears the tables). People are
+    dealt round the tables in joining order, so those who arrived together are spread out."""
+
+    roles = FACILITATOR_ONLY
+    size: int
+
+
 class EndMeeting(Command, tag="end_meeting"):
     roles = FACILITATOR_ONLY
 
@@ -73,5 +81,6 @@ ROOM_COMMANDS: tuple[type[Command], ...] = (
     CloseRound,
     SetTimer,
     RevealResults,
+    SplitTables,
     EndMeeting,
 )

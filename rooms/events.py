@@ -42,6 +42,20 @@ class ResultsRevealed(Event, tag="results_revealed"):
     round: int
 
 
+class TablesAssigned(Event, tag="tables_assigned"):
+    """Who sits at which table (pid -> table number); replaces any earlier split.
+    An empty mapping clears the tables."""
+
+    tables: dict[str, int]
+
+
+class TableAssigned(Event, tag="table_assigned"):
+    """One participant seated, e.g. someone who came after the split."""
+
+    pid: str
+    table: int
+
+
 class MeetingEnded(Event, tag="meeting_ended"):
     pass
 
@@ -54,5 +68,7 @@ ROOM_EVENTS: tuple[type[Event], ...] = (
     RoundClosed,
     TimerSet,
     ResultsRevealed,
+    TablesAssigned,
+    TableAssigned,
     MeetingEnded,
 )

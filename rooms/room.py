@@ -12,6 +12,7 @@ from rooms.commands import (
     ResumeRound,
     RevealResults,
     SetTimer,
+    SplitTables,
     StartRound,
 )
 from rooms.events import (
@@ -23,6 +24,8 @@ from rooms.events import (
     RoundPaused,
     RoundResumed,
     RoundStarted,
+    TableAssigned,
+    TablesAssigned,
     TimerSet,
 )
 from rooms.plan import AnyRoundConfig, RoomOpened
@@ -51,6 +54,9 @@ ROUND_COMMANDS: frozenset[type[Command]] = frozenset(
 ROUND_ALREADY_STARTED = Rejection("round_started", N_("That round has already been started."))
 ROUND_NOT_STARTED = Rejection("round_not_started", N_("That round has not been started yet."))
 ALREADY_REVEALED = Rejection("already_revealed", N_("The results are already shown."))
+MAX_TABLE_SIZE = 50
+BAD_TABLE_SIZE = Rejection("bad_table_size", N_("A table must seat between 1 and 50 people."))
+NO_ONE_TO_SEAT = Rejection("no_one_to_seat", N_("Nobody has joined yet, so there is no one to seat."))
 BAD_TIMER = Rejection("bad_timer", N_("A countdown must be between 0 seconds and 4 hours."))
 
 
@@ -97,6 +103,8 @@ def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -
             return [TimerSet(round=index, ends_at=now + seconds if seconds else None)]
         case RevealResults(round=index):
             return _reveal(state, index)
+        case SplitTables(size=size):
+            return _split(state, size)
         case EndMeeting():
             return [*_close_running_round(state), MeetingEnded()]
     if type(command) not in ROUND_COMMANDS:
@@ -129,7 +137,24 @@ def _join(state: RoomState, command: Join) -> list[Event] | Rejection:
             N_("Please keep your name to %(max)d characters or fewer."),
             {"max": MAX_NAME_LENGTH},
         )
-    return [ParticipantJoined(pid=command.pid, name=name, member=command.member)]
+    joined: list[Event] = [ParticipantJoined(pid=command.pid, name=name, member=command.member)]
+    if state.tables:
+        # Someone arriving after the split sits at the smallest table (the first of equals).
+        sizes = state.table_sizes()
+        joined.append(TableAssigned(pid=command.pid, table=min(sizes, key=lambda t: (sizes[t], t))))
+    return joined
+
+
+def _split(state: RoomState, size: int) -> list[Event] | Rejection:
+    if not 0 <= size <= MAX_TABLE_SIZE:
+        return BAD_TABLE_SIZE
+    if size == 0:
+        return [TablesAssigned(tables={})] if state.tables else []
+    people = list(state.participants)
+    if not people:
+        return NO_ONE_TO_SEAT
+    count = -(-len(people) // size)  # ceiling: no table larger than asked
+    return [TablesAssigned(tables={pid: i % count + 1 for i, pid in enumerate(people)})]
 
 
 def _close_running_round(state: RoomState) -> list[Event]:
@@ -188,6 +213,7 @@ def _with_statuses(state: RoomState, events: list[Event]) -> RoomState:
         participants=state.participants,
         current=state.current,
         ended=state.ended,
+        tables=state.tables,
     )
     for event in events:
         _apply_status(copy, event)
@@ -232,6 +258,10 @@ def apply(state: RoomState, event: Event) -> RoomState:
             ]
         case ParticipantJoined(pid=pid, name=name, member=member):
             state.participants[pid] = Participant(pid, len(state.participants) + 1, name, member)
+        case TablesAssigned(tables=tables):
+            state.tables = dict(tables)
+        case TableAssigned(pid=pid, table=table):
+            state.tables[pid] = table
         case MeetingEnded():
             state.ended = True
         case _:

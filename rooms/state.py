@@ -57,6 +57,7 @@ class RoomState:
     participants: dict[str, Participant] = field(default_factory=dict)
     current: int | None = None  # the round most recently started
     ended: bool = False
+    tables: dict[str, int] = field(default_factory=dict)  # pid -> table number (1, 2, ...)
 
     @property
     def opened(self) -> bool:
@@ -66,6 +67,16 @@ class RoomState:
         if 0 <= index < len(self.rounds):
             return self.rounds[index]
         return None
+
+    @property
+    def table_count(self) -> int:
+        return max(self.tables.values(), default=0)
+
+    def table_sizes(self) -> dict[int, int]:
+        sizes = dict.fromkeys(range(1, self.table_count + 1), 0)
+        for table in self.tables.values():
+            sizes[table] += 1
+        return sizes
 
     @property
     def current_round(self) -> Round | None:

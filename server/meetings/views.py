@@ -80,10 +80,11 @@ class RoomViews:
         return self._render(Audience.PARTICIPANT, state, language, actor)
 
     def personal_key(self, state: RoomState, actor: Actor) -> Hashable:
+        table = state.tables.get(actor.pid or "")
         rnd = state.current_round
         if rnd is None:
-            return None
-        return rnd.index, ROUND_TYPES[rnd.kind].personal_key(state, rnd, actor.pid, actor.ballot)
+            return table
+        return table, rnd.index, ROUND_TYPES[rnd.kind].personal_key(state, rnd, actor.pid, actor.ballot)
 
     def notice(
         self, state: RoomState, language: str, command: Command | None, rejection: Rejection | None

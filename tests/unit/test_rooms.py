@@ -6,7 +6,7 @@ import pytest
 from rooms import Actor, Rejection, Role, apply_all, decide, new_room, replay
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_command, decode_event, encode_event
-from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, StartRound
+from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, SplitTables, StartRound
 from rooms.rounds.dots import CastDot, DotsConfig, dots_left, options, results
 from rooms.rounds.ideas import IdeasConfig, PostIdea, visible_ideas
 from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
@@ -228,3 +228,19 @@ def test_live_results_are_shown_while_the_round_runs():
     assert not state.rounds[0].results_shown
     ok(state, StartRound(round=1), FACILITATOR)
     assert state.rounds[1].results_shown
+
+
+def test_tables_deal_people_round_and_seat_latecomers_at_the_smallest_table():
+    state = make_room()
+    for n in range(4, 8):
+        ok(state, Join(pid=f"p{n}"), SYSTEM)
+    assert refused(state, SplitTables(size=3), person(1)) == "not_allowed"
+    assert refused(state, SplitTables(size=51), FACILITATOR) == "bad_table_size"
+    ok(state, SplitTables(size=3), FACILITATOR)  # 7 people, at most 3 a table: 3 tables
+    assert state.tables == {"p1": 1, "p2": 2, "p3": 3, "p4": 1, "p5": 2, "p6": 3, "p7": 1}
+    events = ok(state, Join(pid="late"), SYSTEM)
+    assert [type(e).__name__ for e in events] == ["ParticipantJoined", "TableAssigned"]
+    assert state.tables["late"] == 2
+    ok(state, SplitTables(size=0), FACILITATOR)
+    assert state.tables == {}
+    assert ok(state, SplitTables(size=0), FACILITATOR) == []
