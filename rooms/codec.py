@@ -6,15 +6,19 @@ import msgspec
 
 from rooms.commands import ROOM_COMMANDS, Command
 from rooms.events import ROOM_EVENTS, Event
-from rooms.plan import RoomOpened
+from rooms.plan import PLAN_CLIENT_COMMANDS, PlanChanged, RoomOpened
 from rooms.rounds import ROUND_TYPES
 
 # Several round types share some events and commands (e.g. moderation): each is listed once.
 EVENT_TYPES: tuple[type[Event], ...] = tuple(
-    dict.fromkeys((RoomOpened, *ROOM_EVENTS, *(e for t in ROUND_TYPES.values() for e in t.events)))
+    dict.fromkeys(
+        (RoomOpened, PlanChanged, *ROOM_EVENTS, *(e for t in ROUND_TYPES.values() for e in t.events))
+    )
 )
 CLIENT_COMMAND_TYPES: tuple[type[Command], ...] = tuple(
-    dict.fromkeys((*ROOM_COMMANDS, *(c for t in ROUND_TYPES.values() for c in t.commands)))
+    dict.fromkeys(
+        (*ROOM_COMMANDS, *PLAN_CLIENT_COMMANDS, *(c for t in ROUND_TYPES.values() for c in t.commands))
+    )
 )
 
 AnyEvent = Union[EVENT_TYPES]  # type: ignore[valid-type]

@@ -54,8 +54,8 @@ class RevealResults(Command, tag="reveal"):
 
 
 class SplitTables(Command, tag="split_tables"):
-    """Seat everyone who has joined at tables of about `size` (0 clears the tables). People are
-    dealt round the tables in joining order, so those who arrived together are spread out."""
+    """Seat everyone who has joined at tables of at most `size` (0 clears the tables), in a
+    shuffled order, so each split mixes people anew."""
 
     roles = FACILITATOR_ONLY
     size: int

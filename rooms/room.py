@@ -1,5 +1,6 @@
 """decide and apply: every rule of a live meeting, and how its events fold into state."""
 
+import hashlib
 from collections.abc import Iterable
 
 from rooms.actors import Actor, Role
@@ -28,7 +29,7 @@ from rooms.events import (
     TablesAssigned,
     TimerSet,
 )
-from rooms.plan import AnyRoundConfig, RoomOpened
+from rooms.plan import PLAN_COMMANDS, AnyRoundConfig, PlanChanged, RoomOpened, check_plan, decide_plan
 from rooms.rejection import (
     MEETING_ENDED,
     N_,
@@ -67,12 +68,9 @@ def new_room(
     title = clean_text(title)
     if not title or len(title) > MAX_TITLE_LENGTH:
         return Rejection("bad_title", N_("A meeting needs a title of at most 120 characters."))
-    if not plan:
-        return Rejection("bad_plan", N_("A meeting needs at least one round."))
-    for index, config in enumerate(plan):
-        problem = ROUND_TYPES[config.type].check_config(config, plan, index)
-        if problem is not None:
-            return problem
+    problem = check_plan(plan)
+    if problem is not None:
+        return problem
     return [RoomOpened(code=code, title=title, plan=list(plan), language=language)]
 
 
@@ -104,9 +102,12 @@ def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -
         case RevealResults(round=index):
             return _reveal(state, index)
         case SplitTables(size=size):
-            return _split(state, size)
+            return _split(state, size, salt=f"seq:{state.seq}")
         case EndMeeting():
             return [*_close_running_round(state), MeetingEnded()]
+    if type(command) in PLAN_COMMANDS:
+        plan = [r.config for r in state.rounds]
+        return decide_plan(plan, [r.status is not RoundStatus.PENDING for r in state.rounds], command)
     if type(command) not in ROUND_COMMANDS:
         raise TypeError(f"no rule for {type(command).__name__}")
     return _round_command(state, command, actor, now)
@@ -145,12 +146,14 @@ def _join(state: RoomState, command: Join) -> list[Event] | Rejection:
     return joined
 
 
-def _split(state: RoomState, size: int) -> list[Event] | Rejection:
+def _split(state: RoomState, size: int, salt: str) -> list[Event] | Rejection:
+    """Seat everyone at tables of at most `size`, dealt round in an order shuffled by `salt`
+    (so each new split mixes people anew, yet replaying the log gives the same tables)."""
     if not 0 <= size <= MAX_TABLE_SIZE:
         return BAD_TABLE_SIZE
     if size == 0:
         return [TablesAssigned(tables={})] if state.tables else []
-    people = list(state.participants)
+    people = sorted(state.participants, key=lambda pid: hashlib.sha256(f"{salt}:{pid}".encode()).digest())
     if not people:
         return NO_ONE_TO_SEAT
     count = -(-len(people) // size)  # ceiling: no table larger than asked
@@ -173,6 +176,10 @@ def _start(state: RoomState, index: int) -> list[Event] | Rejection:
     # the close, so the two never emit the same event twice.
     closing = _with_statuses(state, events)
     events += ROUND_TYPES[rnd.kind].on_start(closing, closing.rounds[index])
+    if rnd.config.tables and state.participants:
+        seated = _split(state, rnd.config.tables, salt=f"round:{index}")
+        if not isinstance(seated, Rejection):
+            events += seated
     return [*events, RoundStarted(round=index)]
 
 
@@ -255,6 +262,14 @@ def apply(state: RoomState, event: Event) -> RoomState:
             state.rounds = [
                 Round(i, cfg, data=ROUND_TYPES[cfg.type].new_data(cfg))
                 for i, cfg in enumerate(event.plan)
+            ]
+        case PlanChanged(plan=plan):
+            # Rounds keep their state where their settings did not change (started ones never do).
+            old = state.rounds
+            state.rounds = [
+                old[i] if i < len(old) and old[i].config == cfg
+                else Round(i, cfg, data=ROUND_TYPES[cfg.type].new_data(cfg))
+                for i, cfg in enumerate(plan)
             ]
         case ParticipantJoined(pid=pid, name=name, member=member):
             state.participants[pid] = Participant(pid, len(state.participants) + 1, name, member)

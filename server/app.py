@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from server import logs
+from server.meetings import plan_routes
 from server.meetings import routes as meeting_routes
 from server.meetings.outcomes import outcome_recorder
 from server.meetings.views import RoomViews
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             *meeting_routes.ROUTES,
+            *plan_routes.ROUTES,
             *staff_routes.ROUTES,
             *member_routes.ROUTES,
             room_socket,

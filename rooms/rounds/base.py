@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
-from rooms.rejection import Rejection
+from rooms.rejection import N_, Rejection
 
 if TYPE_CHECKING:
     from rooms.actors import Actor
@@ -13,13 +13,29 @@ if TYPE_CHECKING:
 
 
 class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
-    """Settings of one round in a meeting's plan. Each round type subclasses it with a tag."""
+    """Settings of one round in a meeting's plan. Each round type subclasses it with a tag.
+
+    `labels` names the settings a facilitator may edit (field -> message id for its label), in
+    the order the form shows them; `choices` gives the allowed values of text settings.
+    """
+
+    labels: ClassVar[dict[str, str]] = {
+        "title": N_("Title"),
+        "prompt": N_("What participants are asked"),
+        "live_results": N_("Show results while the round runs"),
+        "tables": N_("Seat people at new tables of this size when the round starts (0: keep)"),
+    }
+    choices: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {}
+    # Settings a newly added round starts with, where the defaults alone would not work.
+    starter: ClassVar[dict[str, object]] = {}
 
     title: str = ""
     # What participants are asked, shown at the top of their phone (plain language).
     prompt: str = ""
     # Show results to everyone while the round runs, instead of only after the reveal.
     live_results: bool = False
+    # Seat everyone at new tables of this size when the round starts (World Café); 0 keeps them.
+    tables: int = 0
 
     @property
     def type(self) -> str:

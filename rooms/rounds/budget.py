@@ -15,6 +15,19 @@ MAX_OPTIONS = 12
 
 
 class BudgetConfig(RoundConfig, tag="budget"):
+    starter = {"options": ["A", "B"]}
+    labels = {
+        **RoundConfig.labels,
+        "options": N_("Options (one per line)"),
+        "total": N_("Budget per person"),
+        "step": N_("Step"),
+        "costs": N_("Cost of each option, one per line (empty: spread freely)"),
+        "unit": N_("Unit"),
+    }
+    choices = {
+        "unit": (("points", N_("Points")), ("kr", N_("Kroner"))),
+    }
+
     options: list[str] = []
     total: int = 100
     step: int = 10

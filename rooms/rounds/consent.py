@@ -24,6 +24,11 @@ LEVEL_NAMES = {
 
 
 class ConsentConfig(RoundConfig, tag="consent"):
+    labels = {
+        **RoundConfig.labels,
+        "max_reason_length": N_("Longest reason (characters)"),
+    }
+
     max_reason_length: int = 280
 
 

@@ -13,6 +13,17 @@ from rooms.state import RoomState, Round
 
 
 class DotsConfig(RoundConfig, tag="dots"):
+    labels = {
+        **RoundConfig.labels,
+        "dots": N_("Dots per person"),
+        "max_per_idea": N_("Most dots on one idea"),
+        "allow_own": N_("Allow votes on one's own idea"),
+        "over": N_("Vote on"),
+    }
+    choices = {
+        "over": (("ideas", N_("Ideas")), ("themes", N_("Themes"))),
+    }
+
     dots: int = 3
     max_per_idea: int = 3
     allow_own: bool = True

@@ -23,6 +23,13 @@ OVER = ("ideas", "themes")  # what a later round may vote on
 
 
 class IdeasConfig(RoundConfig, tag="ideas"):
+    labels = {
+        **RoundConfig.labels,
+        "max_length": N_("Longest idea (characters)"),
+        "max_per_person": N_("Ideas per person"),
+        "moderated": N_("Hold ideas until I let them through"),
+    }
+
     max_length: int = 280
     max_per_person: int = 5
     # Hold each idea until the facilitator approves it.

@@ -11,6 +11,14 @@ MAX_OPTIONS = 12
 
 
 class PollConfig(RoundConfig, tag="poll"):
+    starter = {"options": ["A", "B"]}
+    labels = {
+        **RoundConfig.labels,
+        "options": N_("Options (one per line)"),
+        "multiple": N_("Allow more than one choice"),
+        "max_choices": N_("Most choices per person (empty: no limit)"),
+    }
+
     options: list[str] = []
     multiple: bool = False
     # With `multiple`, the most options one may choose (None: any number).

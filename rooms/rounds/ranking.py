@@ -15,6 +15,16 @@ MAX_OPTIONS = 20
 
 
 class RankingConfig(RoundConfig, tag="ranking"):
+    labels = {
+        **RoundConfig.labels,
+        "options": N_("Options (one per line; empty: the ideas of the round before)"),
+        "max_ranked": N_("How many each may rank (empty: all)"),
+        "over": N_("Rank"),
+    }
+    choices = {
+        "over": (("ideas", N_("Ideas")), ("themes", N_("Themes"))),
+    }
+
     # Options written in the plan; when empty, the visible ideas (or themes, see `over`) of the
     # `source` ideas round.
     options: list[str] = []

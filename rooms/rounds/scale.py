@@ -12,6 +12,14 @@ from rooms.state import RoomState, Round
 
 
 class ScaleConfig(RoundConfig, tag="scale"):
+    labels = {
+        **RoundConfig.labels,
+        "low": N_("Lowest number"),
+        "high": N_("Highest number"),
+        "low_label": N_("Words for the lowest number"),
+        "high_label": N_("Words for the highest number"),
+    }
+
     low: int = 1
     high: int = 5
     low_label: str = ""

@@ -21,6 +21,7 @@ from server.auth import (
     seat_cookie_name,
 )
 from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from server.meetings.formats import FORMATS
 from server.pages import language_of, page
 from server.realtime.connection import Audience
 from server.store.records import Invitation, Meeting, Member, Seat
@@ -185,7 +186,7 @@ async def _role_page(request: Request, code: str, key: str, audience: Audience) 
     language = language_of(request) if audience is Audience.FACILITATOR else live.state.language
     template = "room/board.html" if audience is Audience.BOARD else "room/console.html"
     return page(
-        request, template, room=live.state, join_url=join_url(request, code),
+        request, template, room=live.state, join_url=join_url(request, code), formats=FORMATS,
         qr=_qr_svg(join_url(request, code), translator(language)("QR code to join the meeting")),
         view=state.views.shared(audience, live.state, language),
     )

@@ -14,7 +14,7 @@ from server.realtime.connection import Audience
 
 # What templates reach as `rounds.<name>.<function>`: each round type's module, and the modules
 # round types share.
-TEMPLATE_HELPERS = {**ROUND_MODULES, "texts": texts, "answers": answers}
+TEMPLATE_HELPERS = {**ROUND_MODULES, "texts": texts, "answers": answers, "types": list(ROUND_TYPES)}
 
 CONFIRMATIONS = {
     "post_idea": N_("Your idea has been received."),

@@ -230,17 +230,31 @@ def test_live_results_are_shown_while_the_round_runs():
     assert state.rounds[1].results_shown
 
 
-def test_tables_deal_people_round_and_seat_latecomers_at_the_smallest_table():
+def test_tables_are_even_and_latecomers_go_to_the_smallest_table():
     state = make_room()
     for n in range(4, 8):
         ok(state, Join(pid=f"p{n}"), SYSTEM)
     assert refused(state, SplitTables(size=3), person(1)) == "not_allowed"
     assert refused(state, SplitTables(size=51), FACILITATOR) == "bad_table_size"
     ok(state, SplitTables(size=3), FACILITATOR)  # 7 people, at most 3 a table: 3 tables
-    assert state.tables == {"p1": 1, "p2": 2, "p3": 3, "p4": 1, "p5": 2, "p6": 3, "p7": 1}
+    first = dict(state.tables)
+    assert sorted(first) == [f"p{n}" for n in range(1, 8)]
+    assert sorted(state.table_sizes().values()) == [2, 2, 3]
     events = ok(state, Join(pid="late"), SYSTEM)
     assert [type(e).__name__ for e in events] == ["ParticipantJoined", "TableAssigned"]
-    assert state.tables["late"] == 2
+    assert state.table_sizes()[state.tables["late"]] == 3
+    ok(state, SplitTables(size=4), FACILITATOR)
+    assert sorted(state.table_sizes().values()) == [4, 4]
     ok(state, SplitTables(size=0), FACILITATOR)
     assert state.tables == {}
     assert ok(state, SplitTables(size=0), FACILITATOR) == []
+
+
+def test_a_round_can_reseat_everyone_when_it_starts():
+    state = make_room(dots=DotsConfig(tables=2))
+    ok(state, SplitTables(size=3), FACILITATOR)
+    ok(state, StartRound(round=0), FACILITATOR)
+    ok(state, PostIdea(text="A"), person(1))
+    events = ok(state, StartRound(round=1), FACILITATOR)
+    assert "TablesAssigned" in [type(e).__name__ for e in events]
+    assert sorted(state.table_sizes().values()) == [1, 2]

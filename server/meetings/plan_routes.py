@@ -1,0 +1,86 @@
+"""The facilitator's forms for the plan: a round's settings, and ready-made formats."""
+
+import msgspec
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from rooms import Rejection
+from rooms.actors import FACILITATOR
+from rooms.plan import ReplacePlan, ReplaceRound
+from rooms.rounds.base import RoundConfig
+
+from server.auth import identify
+from server.i18n import translator
+from server.meetings.formats import FORMATS
+from server.meetings.plan_form import config_from_form, fields
+from server.pages import language_of, page
+from server.realtime.connection import Audience
+
+
+async def _facilitator_room(request: Request, code: str):
+    state = request.app.state
+    if await identify(state.store, code, Audience.FACILITATOR, request.cookies) is None:
+        return None
+    return await state.hub.room(code)
+
+
+def _edit_page(request: Request, code: str, index: int, config: RoundConfig, problem: str = "", status: int = 200) -> Template:
+    return page(
+        request, "room/edit_round.html", code=code, index=index, config=config,
+        fields=fields(config), problem=problem, status_code=status,
+    )
+
+
+@get("/r/{code:str}/console/rounds/{index:int}", name="edit-round")
+async def edit_round(request: Request, code: str, index: int) -> Template:
+    live = await _facilitator_room(request, code)
+    if live is None:
+        return page(request, "home.html", error="bad_key", status_code=403)
+    rnd = live.state.round(index)
+    if rnd is None:
+        return page(request, "error.html", status=404, status_code=404)
+    return _edit_page(request, code, index, rnd.config)
+
+
+@post("/r/{code:str}/console/rounds/{index:int}", name="save-round")
+async def save_round(request: Request, code: str, index: int) -> Template | Redirect:
+    live = await _facilitator_room(request, code)
+    if live is None:
+        return page(request, "home.html", error="bad_key", status_code=403)
+    rnd = live.state.round(index)
+    if rnd is None:
+        return page(request, "error.html", status=404, status_code=404)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    _ = translator(language_of(request))
+    try:
+        config = config_from_form(rnd.config, form)
+    except msgspec.ValidationError as exc:
+        field = str(exc).rsplit("$.", 1)[-1].strip("`")
+        label = type(rnd.config).labels.get(field, field)
+        return _edit_page(request, code, index, rnd.config, _("Please check “%(field)s”.", field=_(label)), 400)
+    result = await request.app.state.hub.execute(code, ReplaceRound(round=index, config=config), FACILITATOR)
+    if isinstance(result, Rejection):
+        return _edit_page(request, code, index, config, _(result.message, **result.params), 400)
+    return Redirect(f"/r/{code}/console#plan-title", status_code=303)
+
+
+@post("/r/{code:str}/console/format", name="use-format")
+async def use_format(request: Request, code: str) -> Template | Redirect:
+    live = await _facilitator_room(request, code)
+    if live is None:
+        return page(request, "home.html", error="bad_key", status_code=403)
+    form = await request.form()
+    chosen = FORMATS.get(str(form.get("format", "")))
+    if chosen is None:
+        return Redirect(f"/r/{code}/console", status_code=303)
+    plan = chosen.build(translator(live.state.language))
+    result = await request.app.state.hub.execute(code, ReplacePlan(plan=plan), FACILITATOR)
+    if isinstance(result, Rejection):
+        return page(request, "error.html", status=409, status_code=409, message=_rejection(request, result))
+    return Redirect(f"/r/{code}/console#plan-title", status_code=303)
+
+
+def _rejection(request: Request, rejection: Rejection) -> str:
+    return translator(language_of(request))(rejection.message, **rejection.params)
+
+
+ROUTES = [edit_round, save_round, use_format]
