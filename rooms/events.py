@@ -56,6 +56,15 @@ class TableAssigned(Event, tag="table_assigned"):
     table: int
 
 
+class BallotSeated(Event, tag="ballot_seated"):
+    """In a round with results per table: the table a participant takes part from, keyed by
+    their ballot (or, in rounds of signed text, their pseudonym) — see RoundType.seat_by."""
+
+    round: int
+    ballot: str
+    table: int
+
+
 class MeetingEnded(Event, tag="meeting_ended"):
     pass
 
@@ -70,5 +79,6 @@ ROOM_EVENTS: tuple[type[Event], ...] = (
     ResultsRevealed,
     TablesAssigned,
     TableAssigned,
+    BallotSeated,
     MeetingEnded,
 )

@@ -17,6 +17,7 @@ from rooms.commands import (
     StartRound,
 )
 from rooms.events import (
+    BallotSeated,
     Event,
     MeetingEnded,
     ParticipantJoined,
@@ -125,7 +126,14 @@ def _round_command(state: RoomState, command: Command, actor: Actor, now: float)
         return ROUND_NOT_OPEN if participant else NO_SUCH_ROUND
     if participant and rnd.status is not RoundStatus.OPEN:
         return ROUND_PAUSED if rnd.status is RoundStatus.PAUSED else ROUND_NOT_OPEN
-    return ROUND_TYPES[rnd.kind].decide(state, rnd, command, actor)
+    round_type = ROUND_TYPES[rnd.kind]
+    events = round_type.decide(state, rnd, command, actor)
+    table = state.tables.get(actor.pid or "")
+    seat = actor.pid if round_type.seat_by == "pid" else actor.ballot
+    if events and not isinstance(events, Rejection) and rnd.config.per_table and table and seat:
+        if seat not in rnd.ballot_tables:
+            events = [BallotSeated(round=rnd.index, ballot=seat, table=table), *events]
+    return events
 
 
 def _join(state: RoomState, command: Join) -> list[Event] | Rejection:
@@ -216,7 +224,7 @@ def _with_statuses(state: RoomState, events: list[Event]) -> RoomState:
         title=state.title,
         language=state.language,
         seq=state.seq,
-        rounds=[Round(r.index, r.config, r.status, r.data, r.ends_at) for r in state.rounds],
+        rounds=[Round(r.index, r.config, r.status, r.data, r.ends_at, r.ballot_tables) for r in state.rounds],
         participants=state.participants,
         current=state.current,
         ended=state.ended,
@@ -277,6 +285,8 @@ def apply(state: RoomState, event: Event) -> RoomState:
             state.tables = dict(tables)
         case TableAssigned(pid=pid, table=table):
             state.tables[pid] = table
+        case BallotSeated(round=index, ballot=ballot, table=table):
+            state.rounds[index].ballot_tables[ballot] = table
         case MeetingEnded():
             state.ended = True
         case _:
@@ -302,3 +312,17 @@ def contributors(state: RoomState, rnd: Round) -> int:
 def contributed(state: RoomState, rnd: Round, actor: Actor) -> bool:
     """Whether this participant has taken part in the round (for the facilitator's monitor)."""
     return ROUND_TYPES[rnd.kind].contributed(state, rnd, actor.pid, actor.ballot)
+
+
+def by_table(state: RoomState, rnd: Round) -> list[tuple[int, Round]]:
+    """The round as each table saw it: (table, a copy of the round holding only that table's
+    contributions). Empty when the round type has no per-table view or nobody is seated."""
+    round_type = ROUND_TYPES[rnd.kind]
+    tables: list[tuple[int, Round]] = []
+    for table in sorted(set(rnd.ballot_tables.values())):
+        seated = {key for key, t in rnd.ballot_tables.items() if t == table}
+        data = round_type.restrict(state, rnd, seated)
+        if data is None:
+            return []
+        tables.append((table, Round(rnd.index, rnd.config, rnd.status, data, rnd.ends_at)))
+    return tables

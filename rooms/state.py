@@ -34,6 +34,8 @@ class Round:
     data: Any = None
     # When the facilitator's countdown ends (seconds since the epoch, UTC), if one is running.
     ends_at: float | None = None
+    # For rounds with results per table: the table each ballot voted from.
+    ballot_tables: dict[str, int] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:

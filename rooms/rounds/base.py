@@ -24,6 +24,7 @@ class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
         "prompt": N_("What participants are asked"),
         "live_results": N_("Show results while the round runs"),
         "tables": N_("Seat people at new tables of this size when the round starts (0: keep)"),
+        "per_table": N_("Show results per table"),
     }
     choices: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {}
     # Settings a newly added round starts with, where the defaults alone would not work.
@@ -36,6 +37,8 @@ class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
     live_results: bool = False
     # Seat everyone at new tables of this size when the round starts (World Café); 0 keeps them.
     tables: int = 0
+    # Results per table as well as for the room; each phone sees its own table's.
+    per_table: bool = False
 
     @property
     def type(self) -> str:
@@ -49,6 +52,9 @@ class RoundType:
     config: ClassVar[type[RoundConfig]]
     commands: ClassVar[tuple[type["Command"], ...]] = ()
     events: ClassVar[tuple[type["Event"], ...]] = ()
+    # In rounds with results per table, what records a participant's table: their "ballot" (votes
+    # stay unlinked to people) or, for rounds of signed text, their "pid".
+    seat_by: ClassVar[str] = "ballot"
 
     def new_data(self, config: Any) -> Any:
         return None
@@ -78,6 +84,11 @@ class RoundType:
     def contributed(self, room: "RoomState", rnd: "Round", pid: str | None, ballot: str | None) -> bool:
         """Whether one participant has taken part (counted, never named, for the facilitator)."""
         return False
+
+    def restrict(self, room: "RoomState", rnd: "Round", seated: set[str]) -> Any:
+        """This round's data as if only the participants with these seat keys (see `seat_by`)
+        had taken part; None if the type has no per-table view."""
+        return None
 
     def personal_key(self, room: "RoomState", rnd: "Round", pid: str | None, ballot: str | None) -> Hashable:
         """Everything one participant's own view of this round depends on; equal keys, equal views."""

@@ -136,6 +136,14 @@ class Dots(RoundType):
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return bool(rnd.data.ballots.get(ballot or ""))
 
+    def restrict(self, room: RoomState, rnd: Round, seated: set[str]) -> DotsData:
+        ballots = {b: dict(d) for b, d in rnd.data.ballots.items() if b in seated}
+        tally: dict[str, int] = {}
+        for dots in ballots.values():
+            for idea, n in dots.items():
+                tally[idea] = tally.get(idea, 0) + n
+        return DotsData(ballots, tally)
+
 
 ROUND_TYPE = Dots()
 

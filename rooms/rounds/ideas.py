@@ -141,6 +141,7 @@ CLUSTER_COMMANDS = (MergeIdeas, UnmergeIdea, AddTheme, RemoveTheme, SetTheme)
 class Ideas(RoundType):
     name = "ideas"
     config = IdeasConfig
+    seat_by = "pid"  # ideas are signed by their author's pseudonym anyway
     commands = (PostIdea, *texts.MODERATION_COMMANDS, *CLUSTER_COMMANDS)
     events = (*texts.ITEM_EVENTS, IdeasMerged, IdeaUnmerged, ThemeAdded, ThemeRemoved, IdeaThemed)
 
@@ -211,6 +212,17 @@ class Ideas(RoundType):
 
     def contributors(self, room: RoomState, rnd: Round) -> int:
         return len(rnd.data.by_author)
+
+    def restrict(self, room: RoomState, rnd: Round, seated: set[str]) -> IdeasData:
+        data: IdeasData = rnd.data
+        items = {i: item for i, item in data.items.items() if item.author in seated}
+        return IdeasData(
+            items=items,
+            by_author={a: ids for a, ids in data.by_author.items() if a in seated},
+            merged={i: t for i, t in data.merged.items() if i in items and t in items},
+            themes=dict(data.themes),
+            theme_of={i: t for i, t in data.theme_of.items() if i in items},
+        )
 
     def personal_key(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> Hashable:
         mine = texts.personal_key(rnd.data, pid)

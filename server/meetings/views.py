@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 from rooms import Actor, Command, Rejection, RoomState, contributors
-from rooms.room import contributed
+from rooms.room import by_table, contributed
 from rooms.rejection import N_
 from rooms.rounds import ROUND_MODULES, ROUND_TYPES, answers, texts
 
@@ -14,7 +14,13 @@ from server.realtime.connection import Audience
 
 # What templates reach as `rounds.<name>.<function>`: each round type's module, and the modules
 # round types share.
-TEMPLATE_HELPERS = {**ROUND_MODULES, "texts": texts, "answers": answers, "types": list(ROUND_TYPES)}
+TEMPLATE_HELPERS = {
+    **ROUND_MODULES,
+    "texts": texts,
+    "answers": answers,
+    "types": list(ROUND_TYPES),
+    "by_table": by_table,
+}
 
 CONFIRMATIONS = {
     "post_idea": N_("Your idea has been received."),
@@ -55,9 +61,14 @@ class RoomViews:
         self, audience: Audience, state: RoomState, language: str, actor: Actor | None, **extra: object
     ) -> str:
         tr = translator(language)
+        rnd = state.current_round
+        if actor is not None and rnd is not None and rnd.config.per_table and rnd.results_shown:
+            # Each phone sees its own table's results in a round run per table.
+            table = state.tables.get(actor.pid or "")
+            rnd = next((r for t, r in by_table(state, rnd) if t == table), rnd)
         return self._templates[audience].render(
             state=state,
-            rnd=state.current_round,
+            rnd=rnd,
             actor=actor,
             contributors=contributors,
             rounds=TEMPLATE_HELPERS,

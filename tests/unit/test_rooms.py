@@ -258,3 +258,29 @@ def test_a_round_can_reseat_everyone_when_it_starts():
     events = ok(state, StartRound(round=1), FACILITATOR)
     assert "TablesAssigned" in [type(e).__name__ for e in events]
     assert sorted(state.table_sizes().values()) == [1, 2]
+
+
+def test_results_per_table_keep_votes_apart_without_naming_anyone():
+    from rooms.room import by_table
+    from rooms.rounds.ideas import visible_ideas as shown
+
+    state = make_room(ideas=IdeasConfig(per_table=True), dots=DotsConfig(per_table=True))
+    for n in range(4, 7):
+        ok(state, Join(pid=f"p{n}"), SYSTEM)
+    ok(state, SplitTables(size=3), FACILITATOR)
+    ok(state, StartRound(round=0), FACILITATOR)
+    ok(state, PostIdea(text="A"), person(1))
+    ok(state, PostIdea(text="B"), person(2))
+    ok(state, StartRound(round=1), FACILITATOR)
+    events = ok(state, CastDot(idea="r0i1"), person(1))
+    assert [type(e).__name__ for e in events] == ["BallotSeated", "DotsCast"]
+    assert b"p1" not in encode_event(events[0])  # the seat is keyed by the ballot
+    assert [type(e).__name__ for e in ok(state, CastDot(idea="r0i2"), person(1))] == ["DotsCast"]
+    elsewhere = next(int(pid[1:]) for pid, t in state.tables.items() if t != state.tables["p1"])
+    ok(state, CastDot(idea="r0i2"), person(elsewhere))
+    tables = dict(by_table(state, state.rounds[1]))
+    mine, other = tables[state.tables["p1"]], tables[state.tables[f"p{elsewhere}"]]
+    assert [(o.text, n) for o, n in results(state, mine)] == [("A", 1), ("B", 1)]
+    assert [(o.text, n) for o, n in results(state, other)] == [("B", 1), ("A", 0)]
+    ideas_tables = dict(by_table(state, state.rounds[0]))
+    assert sorted(i.text for r in ideas_tables.values() for i in shown(r)) == ["A", "B"]
