@@ -8,6 +8,7 @@ from rooms.codec import encode_event
 from rooms.plan import AnyRoundConfig
 from rooms.rounds.dots import DotsConfig
 from rooms.rounds.ideas import IdeasConfig
+from rooms.rounds.qa import QaConfig
 
 from server.store import AppendConflict, Store
 from server.store.records import Invitation, Meeting, Member
@@ -81,6 +82,12 @@ def demo_plan() -> list[AnyRoundConfig]:
             prompt="Gi prikkene dine til ideene du synes er viktigst.",
             dots=3,
             max_per_idea=2,
+        ),
+        QaConfig(
+            title="Spørsmål til innleder",
+            prompt="Hva vil du spørre innlederen om? Trykk «Dette vil jeg også vite» på spørsmål du også lurer på.",
+            max_length=200,
+            max_per_person=3,
         ),
     ]
 

@@ -15,6 +15,7 @@ from server.realtime.connection import Audience
 CONFIRMATIONS = {
     "post_idea": N_("Your idea has been received."),
     "dot": N_("Your vote is counted."),
+    "ask": N_("Your question has been received."),
 }
 DONE = N_("Done.")
 
