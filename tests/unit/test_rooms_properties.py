@@ -7,8 +7,10 @@ from rooms import Actor, Rejection, Role, apply, decide, new_room, replay
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_event, encode_event
 from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, StartRound
+from rooms.rounds import qa
 from rooms.rounds.dots import CastDot, DotsConfig
 from rooms.rounds.ideas import IdeasConfig, PostIdea
+from rooms.rounds.qa import AskQuestion, MarkAnswered, QaConfig, Upvote
 from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
 from rooms.state import RoundStatus
 from server.app import template_environment
@@ -21,19 +23,28 @@ PLAN = [
     DotsConfig(dots=3, max_per_idea=2),
     IdeasConfig(max_per_person=2, moderated=True),
     DotsConfig(dots=2, max_per_idea=1, allow_own=False),
+    QaConfig(max_length=40, max_per_person=2),
+    QaConfig(max_per_person=1, moderated=True),
 ]
-IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2"]
-# Everyone joins and the first round opens, so that most random steps do something.
-PRELUDE = [(Join(pid=p.pid, name=p.pid), SYSTEM) for p in PEOPLE[:4]] + [(StartRound(round=0), FACILITATOR)]
+QA_IDS = ["r4i1", "r4i2", "r4i3", "r5i1", "r5i2"]
+IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2", *QA_IDS]
+# Everyone joins and a first round opens, so that most random steps do something.
+JOINS = [(Join(pid=p.pid, name=p.pid), SYSTEM) for p in PEOPLE[:4]]
 
 people = st.sampled_from(PEOPLE)
-rounds = st.sampled_from([0, 0, 1, 1, 2, 3, -1, len(PLAN)])
+rounds = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 4, 5, -1, len(PLAN)])
 texts = st.text(min_size=0, max_size=50)
 
 post = st.builds(lambda t, p: (PostIdea(text=t), p), texts, people)
 dot = st.builds(lambda i, d, p: (CastDot(idea=i, delta=d), p), st.sampled_from(IDEA_IDS), st.sampled_from([1, 1, 1, -1, 2]), people)
+ask = st.builds(lambda t, p: (AskQuestion(text=t), p), texts, people)
+questions = st.sampled_from([*QA_IDS, "r0i1"])
+upvote = st.builds(
+    lambda i, d, p: (Upvote(item=i, delta=d), p), questions, st.sampled_from([1, 1, 1, -1, 2]), people
+)
+answered = st.builds(lambda i, a: (MarkAnswered(item=i, answered=a), FACILITATOR), questions, st.booleans())
 steps = st.one_of(
-    post, post, dot, dot,
+    post, post, dot, dot, ask, ask, upvote, upvote, upvote, answered,
     st.builds(lambda p: (Join(pid=p.pid, name=p.pid), SYSTEM), people),
     st.builds(lambda r: (StartRound(round=r), FACILITATOR), rounds),
     st.builds(lambda r: (CloseRound(round=r), FACILITATOR), rounds),
@@ -49,11 +60,26 @@ steps = st.one_of(
 )
 
 
-def run(commands):
+def qa_steps(first: int):
+    """Steps for a run that opens with Q&A round `first`: three questions are asked and two let
+    through first, and three steps in four then concern that round's questions."""
+    ids = st.sampled_from([f"r{first}i{n}" for n in range(1, 5)])
+    asked = [(AskQuestion(text=f"opening-{n}"), PEOPLE[n]) for n in range(3)]
+    opening = [*asked, *((ApproveItem(item=f"r{first}i{n}"), FACILITATOR) for n in (1, 2))]
+    upvote_one = st.builds(lambda i, d, p: (Upvote(item=i, delta=d), p), ids, st.sampled_from([1, 1, -1, -1, 2]), people)
+    mark = st.builds(lambda i, a: (MarkAnswered(item=i, answered=a), FACILITATOR), ids, st.booleans())
+    moderate = st.builds(lambda c, i: (c(item=i), FACILITATOR), st.sampled_from([ApproveItem, HideItem, ShowItem]), ids)
+    # one_of flattens nested choices and drops repeats, so the weighting is done by sampling.
+    weighted = [ask, upvote_one, upvote_one, upvote_one, upvote_one, mark, moderate, steps, steps]
+    mixed = st.sampled_from(weighted).flatmap(lambda strategy: strategy)
+    return st.lists(mixed, min_size=10, max_size=80).map(lambda commands: [*opening, *commands])
+
+
+def run(commands, first: int = 0):
     log = new_room("PROP01", "Egenskapstest", PLAN)
     assert not isinstance(log, Rejection)
     state = replay(log)
-    for command, actor in [*PRELUDE, *commands]:
+    for command, actor in [*JOINS, (StartRound(round=first), FACILITATOR), *commands]:
         result = decide(state, command, actor, now=1_800_000_000.0)
         if isinstance(result, Rejection):
             assert result.code and result.message
@@ -65,9 +91,11 @@ def run(commands):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(steps, max_size=80))
-def test_replaying_the_log_gives_the_live_state(commands):
-    state, log = run(commands)
+@given(st.data())
+def test_replaying_the_log_gives_the_live_state(data):
+    first = data.draw(st.sampled_from([0, 4, 5]))
+    commands = data.draw(qa_steps(first) if first else st.lists(steps, max_size=80))
+    state, log = run(commands, first)
     assert replay(log) == state
     assert replay(decode_event(encode_event(e)) for e in log) == state
     assert state.seq == len(log)
@@ -88,6 +116,30 @@ def test_dots_never_exceed_any_budget(commands):
                 assert 0 < n <= cfg.max_per_idea
                 totals[idea] = totals.get(idea, 0) + n
         assert {k: v for k, v in rnd.data.tally.items() if v} == totals
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_upvote_tallies_count_distinct_ballots_and_never_go_negative(data):
+    first = data.draw(st.sampled_from([4, 5]))
+    state, log = run(data.draw(qa_steps(first)), first)
+    # Recounted from the log, apart from the round's own bookkeeping.
+    held: dict[tuple[int, str, str], int] = {}
+    for event in log:
+        if isinstance(event, qa.QuestionUpvoted):
+            key = (event.round, event.ballot, event.item)
+            held[key] = held.get(key, 0) + event.delta
+            assert held[key] in (0, 1), key  # one +1 per ballot per question, at any moment
+    for rnd in state.rounds:
+        if rnd.kind != "qa":
+            continue
+        ballots: dict[str, set[str]] = {}
+        for (index, ballot, item), n in held.items():
+            if index == rnd.index and n:
+                ballots.setdefault(item, set()).add(ballot)
+        assert all(n >= 0 for n in rnd.data.tally.values())
+        assert {k: v for k, v in rnd.data.tally.items() if v} == {k: len(v) for k, v in ballots.items()}
 
 
 VIEWS = RoomViews(template_environment())
@@ -115,3 +167,28 @@ def test_hidden_and_unrevealed_ideas_never_reach_other_participants_or_the_board
                 page = VIEWS.participant(state, viewer, "nb")
                 assert (idea.text in page) <= public, (idea, viewer.pid)
             assert (idea.text in board) <= public
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_held_and_hidden_questions_never_reach_other_participants_or_the_board(data):
+    first = data.draw(st.sampled_from([4, 5]))
+    # Unique texts, so that finding one in a page means that question leaked.
+    numbered = [
+        ((AskQuestion(text=f"question-{i}-held"), actor) if isinstance(cmd, AskQuestion) else (cmd, actor))
+        for i, (cmd, actor) in enumerate(data.draw(qa_steps(first)))
+    ]
+    state, _ = run(numbered, first)
+    board = VIEWS.shared(Audience.BOARD, state, "nb")
+    pages = {viewer.pid: VIEWS.participant(state, viewer, "nb") for viewer in PEOPLE}
+    for rnd in state.rounds:
+        if state.ended or rnd.kind != "qa" or rnd is not state.current_round:
+            continue
+        ranked = qa.open_questions(rnd)[: qa.BOARD_LIMIT] + qa.answered_questions(rnd)[: qa.BOARD_LIMIT]
+        on_board = [q for q, _ in ranked]
+        for question in rnd.data.items.values():
+            for viewer in PEOPLE:
+                if viewer.pid != question.author:
+                    assert (question.text in pages[viewer.pid]) <= question.visible, (question, viewer.pid)
+            assert (question.text in board) <= question.visible
+            assert (question in on_board) <= (question.text in board)
