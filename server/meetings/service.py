@@ -13,6 +13,7 @@ from rooms.rounds.ideas import IdeasConfig
 from rooms.rounds.poll import PollConfig
 from rooms.rounds.ranking import RankingConfig
 from rooms.rounds.scale import ScaleConfig
+from rooms.rounds.qa import QaConfig
 
 from server.store import AppendConflict, Store
 from server.store.records import Invitation, Meeting, Member
@@ -115,6 +116,12 @@ def demo_plan() -> list[AnyRoundConfig]:
             options=["Turveier og benker", "Aktiviteter for unge", "Møteplasser for eldre", "Bedre busstilbud"],
             total=100,
             step=10,
+        ),
+        QaConfig(
+            title="Spørsmål til innleder",
+            prompt="Hva vil du spørre innlederen om? Trykk «Dette vil jeg også vite» på spørsmål du også lurer på.",
+            max_length=200,
+            max_per_person=3,
         ),
     ]
 

@@ -30,6 +30,7 @@ CONFIRMATIONS = {
     "consent": N_("Your answer is counted."),
     "rank": N_("Your ranking is saved."),
     "allocate": N_("Your budget is saved."),
+    "ask": N_("Your question has been received."),
 }
 DONE = N_("Done.")
 

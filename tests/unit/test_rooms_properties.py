@@ -11,7 +11,9 @@ from rooms.rounds.dots import CastDot, DotsConfig, my_dots
 from rooms.rounds.ideas import AddTheme, IdeasConfig, MergeIdeas, PostIdea, RemoveTheme, SetTheme, UnmergeIdea
 from rooms.rounds.budget import Allocate, BudgetConfig
 from rooms.rounds.consent import ConsentConfig, GiveConsent
+from rooms.rounds import qa
 from rooms.rounds.poll import Choose, PollConfig
+from rooms.rounds.qa import AskQuestion, MarkAnswered, QaConfig, Upvote
 from rooms.rounds.ranking import Rank, RankingConfig
 from rooms.rounds.scale import Rate, ScaleConfig
 from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
@@ -32,13 +34,17 @@ PLAN = [
     RankingConfig(max_ranked=2),
     BudgetConfig(options=["A", "B", "C"], total=50, step=20),
     BudgetConfig(options=["A", "B", "C"], total=100, costs=[60, 30, 50]),
+    QaConfig(max_length=40, max_per_person=2),
+    QaConfig(max_per_person=1, moderated=True),
 ]
+QA_ROUNDS = [10, 11]
+QA_IDS = ["r10i1", "r10i2", "r10i3", "r11i1", "r11i2"]
 IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2"]
-# Everyone joins and the first round opens, so that most random steps do something.
-PRELUDE = [(Join(pid=p.pid, name=p.pid), SYSTEM) for p in PEOPLE[:4]] + [(StartRound(round=0), FACILITATOR)]
+# Everyone joins and a first round opens, so that most random steps do something.
+JOINS = [(Join(pid=p.pid, name=p.pid), SYSTEM) for p in PEOPLE[:4]]
 
 people = st.sampled_from(PEOPLE)
-rounds = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, len(PLAN)])
+rounds = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, len(PLAN)])
 texts = st.text(min_size=0, max_size=50)
 
 post = st.builds(lambda t, p: (PostIdea(text=t), p), texts, people)
@@ -57,8 +63,12 @@ cluster = st.one_of(
     st.builds(lambda t: (RemoveTheme(theme=t, round=0), FACILITATOR), st.sampled_from(["r0t1", "r0t2"])),
     st.builds(lambda a, t: (SetTheme(item=a, theme=t, round=0), FACILITATOR), st.sampled_from(IDEA_IDS), st.sampled_from(["r0t1", "r0t2", ""])),
 )
+ask = st.builds(lambda t, p: (AskQuestion(text=t), p), texts, people)
+questions = st.sampled_from([*QA_IDS, "r0i1"])
+upvote = st.builds(lambda i, d, p: (Upvote(item=i, delta=d), p), questions, st.sampled_from([1, 1, 1, -1, 2]), people)
+answered = st.builds(lambda i, a: (MarkAnswered(item=i, answered=a), FACILITATOR), questions, st.booleans())
 steps = st.one_of(
-    post, post, dot, dot, answer, cluster,
+    post, post, dot, dot, answer, cluster, ask, upvote, answered,
     st.builds(lambda p: (Join(pid=p.pid, name=p.pid), SYSTEM), people),
     st.builds(lambda r: (StartRound(round=r), FACILITATOR), rounds),
     st.builds(lambda r: (CloseRound(round=r), FACILITATOR), rounds),
@@ -75,11 +85,26 @@ steps = st.one_of(
 )
 
 
-def run(commands):
+def qa_steps(first: int):
+    """Steps for a run that opens with Q&A round `first`: three questions are asked and two let
+    through first, and three steps in four then concern that round's questions."""
+    ids = st.sampled_from([f"r{first}i{n}" for n in range(1, 5)])
+    asked = [(AskQuestion(text=f"opening-{n}"), PEOPLE[n]) for n in range(3)]
+    opening = [*asked, *((ApproveItem(item=f"r{first}i{n}"), FACILITATOR) for n in (1, 2))]
+    upvote_one = st.builds(lambda i, d, p: (Upvote(item=i, delta=d), p), ids, st.sampled_from([1, 1, -1, -1, 2]), people)
+    mark = st.builds(lambda i, a: (MarkAnswered(item=i, answered=a), FACILITATOR), ids, st.booleans())
+    moderate = st.builds(lambda c, i: (c(item=i), FACILITATOR), st.sampled_from([ApproveItem, HideItem, ShowItem]), ids)
+    # one_of flattens nested choices and drops repeats, so the weighting is done by sampling.
+    weighted = [ask, upvote_one, upvote_one, upvote_one, upvote_one, mark, moderate, steps, steps]
+    mixed = st.sampled_from(weighted).flatmap(lambda strategy: strategy)
+    return st.lists(mixed, min_size=10, max_size=80).map(lambda commands: [*opening, *commands])
+
+
+def run(commands, first: int = 0):
     log = new_room("PROP01", "Egenskapstest", PLAN)
     assert not isinstance(log, Rejection)
     state = replay(log)
-    for command, actor in [*PRELUDE, *commands]:
+    for command, actor in [*JOINS, (StartRound(round=first), FACILITATOR), *commands]:
         result = decide(state, command, actor, now=1_800_000_000.0)
         if isinstance(result, Rejection):
             assert result.code and result.message
@@ -91,9 +116,11 @@ def run(commands):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(steps, max_size=80))
-def test_replaying_the_log_gives_the_live_state(commands):
-    state, log = run(commands)
+@given(st.data())
+def test_replaying_the_log_gives_the_live_state(data):
+    first = data.draw(st.sampled_from([0, *QA_ROUNDS]))
+    commands = data.draw(qa_steps(first) if first else st.lists(steps, max_size=80))
+    state, log = run(commands, first)
     sizes = state.table_sizes().values()
     assert not sizes or max(sizes) - min(sizes) <= 1  # tables stay even, latecomers included
     assert replay(log) == state
@@ -145,6 +172,29 @@ def test_dots_never_exceed_any_budget(commands):
             assert all(target not in merged for target in merged.values())  # chains are one step
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_upvote_tallies_count_distinct_ballots_and_never_go_negative(data):
+    first = data.draw(st.sampled_from(QA_ROUNDS))
+    state, log = run(data.draw(qa_steps(first)), first)
+    # Recounted from the log, apart from the round's own bookkeeping.
+    held: dict[tuple[int, str, str], int] = {}
+    for event in log:
+        if isinstance(event, qa.QuestionUpvoted):
+            key = (event.round, event.ballot, event.item)
+            held[key] = held.get(key, 0) + event.delta
+            assert held[key] in (0, 1), key  # one +1 per ballot per question, at any moment
+    for rnd in state.rounds:
+        if rnd.kind != "qa":
+            continue
+        ballots: dict[str, set[str]] = {}
+        for (index, ballot, item), n in held.items():
+            if index == rnd.index and n:
+                ballots.setdefault(item, set()).add(ballot)
+        assert all(n >= 0 for n in rnd.data.tally.values())
+        assert {k: v for k, v in rnd.data.tally.items() if v} == {k: len(v) for k, v in ballots.items()}
+
+
 VIEWS = RoomViews(template_environment())
 
 
@@ -170,3 +220,28 @@ def test_hidden_and_unrevealed_ideas_never_reach_other_participants_or_the_board
                 page = VIEWS.participant(state, viewer, "nb")
                 assert (idea.text in page) <= public, (idea, viewer.pid)
             assert (idea.text in board) <= public
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_held_and_hidden_questions_never_reach_other_participants_or_the_board(data):
+    first = data.draw(st.sampled_from(QA_ROUNDS))
+    # Unique texts, so that finding one in a page means that question leaked.
+    numbered = [
+        ((AskQuestion(text=f"question-{i}-held"), actor) if isinstance(cmd, AskQuestion) else (cmd, actor))
+        for i, (cmd, actor) in enumerate(data.draw(qa_steps(first)))
+    ]
+    state, _ = run(numbered, first)
+    board = VIEWS.shared(Audience.BOARD, state, "nb")
+    pages = {viewer.pid: VIEWS.participant(state, viewer, "nb") for viewer in PEOPLE}
+    for rnd in state.rounds:
+        if state.ended or rnd.kind != "qa" or rnd is not state.current_round:
+            continue
+        ranked = qa.open_questions(rnd)[: qa.BOARD_LIMIT] + qa.answered_questions(rnd)[: qa.BOARD_LIMIT]
+        on_board = [q for q, _ in ranked]
+        for question in rnd.data.items.values():
+            for viewer in PEOPLE:
+                if viewer.pid != question.author:
+                    assert (question.text in pages[viewer.pid]) <= question.visible, (question, viewer.pid)
+            assert (question.text in board) <= question.visible
+            assert (question in on_board) <= (question.text in board)
