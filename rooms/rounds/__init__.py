@@ -1,9 +1,9 @@
 """Round types, one module each. To add one, write its module and list it here."""
 
-from rooms.rounds import dots, ideas
+from rooms.rounds import dots, ideas, statements
 from rooms.rounds.base import RoundType
 
-_MODULES = (ideas, dots)
+_MODULES = (ideas, dots, statements)
 ROUND_TYPES: dict[str, RoundType] = {m.ROUND_TYPE.name: m.ROUND_TYPE for m in _MODULES}
 # The modules themselves, by type name: their helper functions build each round's views.
 ROUND_MODULES = {m.ROUND_TYPE.name: m for m in _MODULES}

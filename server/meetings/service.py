@@ -8,6 +8,7 @@ from rooms.codec import encode_event
 from rooms.plan import AnyRoundConfig
 from rooms.rounds.dots import DotsConfig
 from rooms.rounds.ideas import IdeasConfig
+from rooms.rounds.statements import StatementsConfig
 
 from server.store import AppendConflict, Store
 from server.store.records import Invitation, Meeting, Member
@@ -81,6 +82,20 @@ def demo_plan() -> list[AnyRoundConfig]:
             prompt="Gi prikkene dine til ideene du synes er viktigst.",
             dots=3,
             max_per_idea=2,
+        ),
+        StatementsConfig(
+            title="Påstander om Bærum",
+            prompt="Er du enig eller uenig? Svar på én påstand om gangen. Du kan også skrive en egen.",
+            statements=[
+                "Det bør bli lettere å sykle trygt til skolen i Bærum.",
+                "Kommunen bør bygge flere boliger nær kollektivknutepunktene, som Sandvika og Fornebu.",
+                "Bærumsmarka må skjermes mot ny utbygging, selv om det gir færre nye boliger.",
+                "Bibliotekene bør holde åpent lenger på kvelder og i helgene.",
+                "Bompengene gjør det for dyrt å bo i Bærum og jobbe i Oslo.",
+                "Kommunen bør spørre innbyggerne oftere før store avgjørelser.",
+            ],
+            max_length=140,
+            max_per_person=2,
         ),
     ]
 

@@ -15,6 +15,8 @@ from server.realtime.connection import Audience
 CONFIRMATIONS = {
     "post_idea": N_("Your idea has been received."),
     "dot": N_("Your vote is counted."),
+    "rate": N_("Your answer is saved."),
+    "add_statement": N_("Your statement has been received."),
 }
 DONE = N_("Done.")
 
