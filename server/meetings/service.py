@@ -14,6 +14,7 @@ from rooms.rounds.poll import PollConfig
 from rooms.rounds.ranking import RankingConfig
 from rooms.rounds.scale import ScaleConfig
 from rooms.rounds.qa import QaConfig
+from rooms.rounds.statements import StatementsConfig
 
 from server.store import AppendConflict, Store
 from server.store.records import Invitation, Meeting, Member
@@ -122,6 +123,20 @@ def demo_plan() -> list[AnyRoundConfig]:
             prompt="Hva vil du spørre innlederen om? Trykk «Dette vil jeg også vite» på spørsmål du også lurer på.",
             max_length=200,
             max_per_person=3,
+        ),
+        StatementsConfig(
+            title="Påstander om Bærum",
+            prompt="Er du enig eller uenig? Svar på én påstand om gangen. Du kan også skrive en egen.",
+            statements=[
+                "Det bør bli lettere å sykle trygt til skolen i Bærum.",
+                "Kommunen bør bygge flere boliger nær kollektivknutepunktene, som Sandvika og Fornebu.",
+                "Bærumsmarka må skjermes mot ny utbygging, selv om det gir færre nye boliger.",
+                "Bibliotekene bør holde åpent lenger på kvelder og i helgene.",
+                "Bompengene gjør det for dyrt å bo i Bærum og jobbe i Oslo.",
+                "Kommunen bør spørre innbyggerne oftere før store avgjørelser.",
+            ],
+            max_length=140,
+            max_per_person=2,
         ),
     ]
 

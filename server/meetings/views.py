@@ -31,6 +31,8 @@ CONFIRMATIONS = {
     "rank": N_("Your ranking is saved."),
     "allocate": N_("Your budget is saved."),
     "ask": N_("Your question has been received."),
+    "rate": N_("Your answer is saved."),
+    "add_statement": N_("Your statement has been received."),
 }
 DONE = N_("Done.")
 

@@ -14,6 +14,7 @@ from rooms.rounds.consent import ConsentConfig, GiveConsent
 from rooms.rounds import qa
 from rooms.rounds.poll import Choose, PollConfig
 from rooms.rounds.qa import AskQuestion, MarkAnswered, QaConfig, Upvote
+from rooms.rounds.statements import AddStatement, RateStatement, StatementsConfig
 from rooms.rounds.ranking import Rank, RankingConfig
 from rooms.rounds.scale import Rate, ScaleConfig
 from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
@@ -36,15 +37,18 @@ PLAN = [
     BudgetConfig(options=["A", "B", "C"], total=100, costs=[60, 30, 50]),
     QaConfig(max_length=40, max_per_person=2),
     QaConfig(max_per_person=1, moderated=True),
+    StatementsConfig(statements=["seed-one-secret", "seed-two-secret"], max_length=40, max_per_person=2),
+    StatementsConfig(max_per_person=1, moderated=False),
 ]
 QA_ROUNDS = [10, 11]
+STATEMENT_IDS = ["s1", "s2", "r12i3", "r12i4", "r12i5", "r13i1", "r13i2", "nope"]
 QA_IDS = ["r10i1", "r10i2", "r10i3", "r11i1", "r11i2"]
-IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2"]
+IDEA_IDS = ["r0i1", "r0i2", "r0i3", "r2i1", "r2i2", "s1", "r12i3", "r12i4", "r13i1"]
 # Everyone joins and a first round opens, so that most random steps do something.
 JOINS = [(Join(pid=p.pid, name=p.pid), SYSTEM) for p in PEOPLE[:4]]
 
 people = st.sampled_from(PEOPLE)
-rounds = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, len(PLAN)])
+rounds = st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 12, 13, -1, len(PLAN)])
 texts = st.text(min_size=0, max_size=50)
 
 post = st.builds(lambda t, p: (PostIdea(text=t), p), texts, people)
@@ -67,8 +71,13 @@ ask = st.builds(lambda t, p: (AskQuestion(text=t), p), texts, people)
 questions = st.sampled_from([*QA_IDS, "r0i1"])
 upvote = st.builds(lambda i, d, p: (Upvote(item=i, delta=d), p), questions, st.sampled_from([1, 1, 1, -1, 2]), people)
 answered = st.builds(lambda i, a: (MarkAnswered(item=i, answered=a), FACILITATOR), questions, st.booleans())
+add = st.builds(lambda t, p: (AddStatement(text=t), p), texts, people)
+rate = st.builds(
+    lambda i, v, p: (RateStatement(statement=i, vote=v), p),
+    st.sampled_from(STATEMENT_IDS), st.sampled_from(["agree", "disagree", "pass", "pass", "maybe"]), people,
+)
 steps = st.one_of(
-    post, post, dot, dot, answer, cluster, ask, upvote, answered,
+    post, post, dot, dot, answer, cluster, ask, upvote, answered, add, rate, rate,
     st.builds(lambda p: (Join(pid=p.pid, name=p.pid), SYSTEM), people),
     st.builds(lambda r: (StartRound(round=r), FACILITATOR), rounds),
     st.builds(lambda r: (CloseRound(round=r), FACILITATOR), rounds),
@@ -198,28 +207,38 @@ def test_upvote_tallies_count_distinct_ballots_and_never_go_negative(data):
 VIEWS = RoomViews(template_environment())
 
 
+def unique_texts(commands):
+    """Each written text made unique, so that finding one in a page means that text leaked."""
+    out = []
+    for i, (cmd, actor) in enumerate(commands):
+        if isinstance(cmd, PostIdea):
+            cmd = PostIdea(text=f"idea-{i}-secret")
+        elif isinstance(cmd, AddStatement):
+            cmd = AddStatement(text=f"stmt-{i}-secret")
+        out.append((cmd, actor))
+    return out
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(steps, min_size=5, max_size=60))
 @example([(PostIdea(text="x"), PEOPLE[0]), (HideItem(item="r0i1"), FACILITATOR), (RevealResults(round=0), FACILITATOR)])
-def test_hidden_and_unrevealed_ideas_never_reach_other_participants_or_the_board(commands):
-    # Unique texts, so that finding one in a page means that idea leaked.
-    numbered = [
-        ((PostIdea(text=f"idea-{i}-secret"), actor) if isinstance(cmd, PostIdea) else (cmd, actor))
-        for i, (cmd, actor) in enumerate(commands)
-    ]
-    state, _ = run(numbered)
+@example([(StartRound(round=12), FACILITATOR), (AddStatement(text="x"), PEOPLE[0]), (HideItem(item="s1"), FACILITATOR),
+          (RevealResults(round=12), FACILITATOR)])
+def test_hidden_and_unrevealed_texts_never_reach_other_participants_or_the_board(commands):
+    state, _ = run(unique_texts(commands))
     board = VIEWS.shared(Audience.BOARD, state, "nb")
+    pages = {viewer.pid: VIEWS.participant(state, viewer, "nb") for viewer in PEOPLE}
     for rnd in state.rounds:
-        if rnd.kind != "ideas":
+        if rnd.kind not in ("ideas", "statements"):
             continue
-        for idea in rnd.data.items.values():
-            public = rnd.results_shown and idea.visible
+        for item in rnd.data.items.values():
+            # Statements are there to be answered: everyone sees the visible ones while the round runs.
+            for_participants = item.visible and (rnd.results_shown or rnd.kind == "statements")
             for viewer in PEOPLE:
-                if viewer.pid == idea.author:
+                if viewer.pid == item.author:
                     continue
-                page = VIEWS.participant(state, viewer, "nb")
-                assert (idea.text in page) <= public, (idea, viewer.pid)
-            assert (idea.text in board) <= public
+                assert (item.text in pages[viewer.pid]) <= for_participants, (item, viewer.pid)
+            assert (item.text in board) <= (rnd.results_shown and item.visible)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -245,3 +264,29 @@ def test_held_and_hidden_questions_never_reach_other_participants_or_the_board(d
                     assert (question.text in pages[viewer.pid]) <= question.visible, (question, viewer.pid)
             assert (question.text in board) <= question.visible
             assert (question in on_board) <= (question.text in board)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(steps, min_size=5, max_size=40))
+def test_a_participant_view_changes_only_with_the_shared_view_or_their_personal_key(commands):
+    # The live room re-renders a phone only when one of these two changed, and shares one
+    # rendering among phones with equal keys: both are only right if the key says it all.
+    log = new_room("PROP01", "Egenskapstest", PLAN)
+    state = replay(log)
+    before = None
+    for command, actor in [*JOINS, (StartRound(round=0), FACILITATOR), *unique_texts(commands)]:
+        result = decide(state, command, actor, now=1_800_000_000.0)
+        if not isinstance(result, Rejection):
+            for event in result:
+                apply(state, event)
+        shared = VIEWS.participant(state, None, "nb")
+        now = {p.pid: (VIEWS.personal_key(state, p), VIEWS.participant(state, p, "nb")) for p in PEOPLE}
+        by_key: dict = {}
+        for key, page in now.values():
+            by_key.setdefault(key, set()).add(page)
+        assert all(len(pages) == 1 for pages in by_key.values())
+        if before is not None and before[0] == shared:
+            for pid, (key, page) in now.items():
+                if before[1][pid][0] == key:
+                    assert before[1][pid][1] == page, (pid, command)
+        before = (shared, now)
