@@ -61,6 +61,14 @@ class SplitTables(Command, tag="split_tables"):
     size: int
 
 
+class ShowLive(Command, tag="live_results"):
+    """Show (or stop showing) a running round's results to everyone while it runs."""
+
+    roles = FACILITATOR_ONLY
+    round: int
+    live: bool
+
+
 class EndMeeting(Command, tag="end_meeting"):
     roles = FACILITATOR_ONLY
 
@@ -82,5 +90,6 @@ ROOM_COMMANDS: tuple[type[Command], ...] = (
     SetTimer,
     RevealResults,
     SplitTables,
+    ShowLive,
     EndMeeting,
 )

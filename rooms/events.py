@@ -42,6 +42,11 @@ class ResultsRevealed(Event, tag="results_revealed"):
     round: int
 
 
+class LiveResultsSet(Event, tag="live_results_set"):
+    round: int
+    live: bool
+
+
 class TablesAssigned(Event, tag="tables_assigned"):
     """Who sits at which table (pid -> table number); replaces any earlier split.
     An empty mapping clears the tables."""
@@ -77,6 +82,7 @@ ROOM_EVENTS: tuple[type[Event], ...] = (
     RoundClosed,
     TimerSet,
     ResultsRevealed,
+    LiveResultsSet,
     TablesAssigned,
     TableAssigned,
     BallotSeated,

@@ -13,12 +13,14 @@ from rooms.commands import (
     ResumeRound,
     RevealResults,
     SetTimer,
+    ShowLive,
     SplitTables,
     StartRound,
 )
 from rooms.events import (
     BallotSeated,
     Event,
+    LiveResultsSet,
     MeetingEnded,
     ParticipantJoined,
     ResultsRevealed,
@@ -104,6 +106,13 @@ def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -
             return _reveal(state, index)
         case SplitTables(size=size):
             return _split(state, size, salt=f"seq:{state.seq}")
+        case ShowLive(round=index, live=live):
+            rnd = state.round(index)
+            if rnd is None:
+                return NO_SUCH_ROUND
+            if rnd.status is RoundStatus.PENDING:
+                return ROUND_NOT_STARTED
+            return [] if rnd.results_shown == live else [LiveResultsSet(round=index, live=live)]
         case EndMeeting():
             return [*_close_running_round(state), MeetingEnded()]
     if type(command) in PLAN_COMMANDS:
@@ -224,7 +233,7 @@ def _with_statuses(state: RoomState, events: list[Event]) -> RoomState:
         title=state.title,
         language=state.language,
         seq=state.seq,
-        rounds=[Round(r.index, r.config, r.status, r.data, r.ends_at, r.ballot_tables) for r in state.rounds],
+        rounds=[Round(r.index, r.config, r.status, r.data, r.ends_at, r.ballot_tables, r.live) for r in state.rounds],
         participants=state.participants,
         current=state.current,
         ended=state.ended,
@@ -252,6 +261,8 @@ def _apply_status(state: RoomState, event: Event) -> bool:
             state.rounds[index].status = RoundStatus.REVEALED
         case TimerSet(round=index, ends_at=ends_at):
             state.rounds[index].ends_at = ends_at
+        case LiveResultsSet(round=index, live=live):
+            state.rounds[index].live = live
         case _:
             return False
     return True
@@ -324,5 +335,5 @@ def by_table(state: RoomState, rnd: Round) -> list[tuple[int, Round]]:
         data = round_type.restrict(state, rnd, seated)
         if data is None:
             return []
-        tables.append((table, Round(rnd.index, rnd.config, rnd.status, data, rnd.ends_at)))
+        tables.append((table, Round(rnd.index, rnd.config, rnd.status, data, rnd.ends_at, live=rnd.live)))
     return tables

@@ -36,6 +36,8 @@ class Round:
     ends_at: float | None = None
     # For rounds with results per table: the table each ballot voted from.
     ballot_tables: dict[str, int] = field(default_factory=dict)
+    # The facilitator's choice to show results live, overriding the round's setting.
+    live: bool | None = None
 
     @property
     def kind(self) -> str:
@@ -46,7 +48,8 @@ class Round:
         """Results are for everyone once revealed, or while running if the round shows them live."""
         if self.status is RoundStatus.REVEALED:
             return True
-        return self.config.live_results and self.status is not RoundStatus.PENDING
+        live = self.config.live_results if self.live is None else self.live
+        return live and self.status is not RoundStatus.PENDING
 
 
 @dataclass

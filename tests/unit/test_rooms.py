@@ -6,7 +6,7 @@ import pytest
 from rooms import Actor, Rejection, Role, apply_all, decide, new_room, replay
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_command, decode_event, encode_event
-from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, SplitTables, StartRound
+from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, ShowLive, SplitTables, StartRound
 from rooms.rounds.dots import CastDot, DotsConfig, dots_left, options, results
 from rooms.rounds.ideas import IdeasConfig, PostIdea, visible_ideas
 from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
@@ -224,10 +224,17 @@ def test_the_countdown_uses_the_clock_it_is_given():
 def test_live_results_are_shown_while_the_round_runs():
     state = make_room(dots=DotsConfig(live_results=True))
     assert not state.rounds[1].results_shown
+    assert refused(state, ShowLive(round=0, live=True), FACILITATOR) == "round_not_started"
     ok(state, StartRound(round=0), FACILITATOR)
     assert not state.rounds[0].results_shown
+    assert refused(state, ShowLive(round=0, live=True), person(1)) == "not_allowed"
+    ok(state, ShowLive(round=0, live=True), FACILITATOR)
+    assert state.rounds[0].results_shown
+    assert ok(state, ShowLive(round=0, live=True), FACILITATOR) == []
     ok(state, StartRound(round=1), FACILITATOR)
     assert state.rounds[1].results_shown
+    ok(state, ShowLive(round=1, live=False), FACILITATOR)
+    assert not state.rounds[1].results_shown
 
 
 def test_tables_are_even_and_latecomers_go_to_the_smallest_table():

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from rooms import Actor, Rejection, Role, apply, decide, new_room, replay
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_event, encode_event
-from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, SplitTables, StartRound
+from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, ShowLive, SplitTables, StartRound
 from rooms.rounds.dots import CastDot, DotsConfig, my_dots
 from rooms.rounds.ideas import AddTheme, IdeasConfig, MergeIdeas, PostIdea, RemoveTheme, SetTheme, UnmergeIdea
 from rooms.rounds.budget import Allocate, BudgetConfig
@@ -89,6 +89,7 @@ steps = st.one_of(
     st.builds(lambda r: (ResumeRound(round=r), FACILITATOR), rounds),
     st.builds(lambda r, s: (SetTimer(round=r, seconds=s), FACILITATOR), rounds, st.integers(-5, 20000)),
     st.builds(lambda n: (SplitTables(size=n), FACILITATOR), st.integers(-1, 4)),
+    st.builds(lambda r, on: (ShowLive(round=r, live=on), FACILITATOR), rounds, st.booleans()),
     st.builds(lambda c, p: (c, p), st.sampled_from([StartRound(round=1), EndMeeting()]), people),
     st.just((EndMeeting(), FACILITATOR)),
 )
