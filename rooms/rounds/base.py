@@ -12,6 +12,18 @@ if TYPE_CHECKING:
     from rooms.state import RoomState, Round
 
 
+class SummaryRow(msgspec.Struct, frozen=True):
+    """One line of a round's results as kept in the meeting's outcome: what (an option, a
+    statement...), how many, and a short note. `translate` / `translate_note`: that text is a
+    message id, shown in the reader's language."""
+
+    label: str
+    count: int | None = None
+    note: str = ""
+    translate: bool = False
+    translate_note: bool = False
+
+
 class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
     """Settings of one round in a meeting's plan. Each round type subclasses it with a tag.
 
@@ -93,4 +105,8 @@ class RoundType:
     def personal_key(self, room: "RoomState", rnd: "Round", pid: str | None, ballot: str | None) -> Hashable:
         """Everything one participant's own view of this round depends on; equal keys, equal views."""
         return None
+
+    def summary(self, room: "RoomState", rnd: "Round") -> list[SummaryRow]:
+        """The round's results for the meeting's outcome: totals only, never who chose what."""
+        return []
 

@@ -8,7 +8,7 @@ from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound
-from rooms.rounds.base import RoundConfig
+from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.state import RoomState, Round
 
 MAX_OPTIONS = 12
@@ -109,6 +109,9 @@ class Budget(AnswerRound):
 
     def personal_key(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> Hashable:
         return tuple(sorted((rnd.data.get(ballot or "") or {}).items()))
+
+    def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
+        return [SummaryRow(line.option, line.amount, str(line.supporters)) for line in lines(rnd)]
 
 
 ROUND_TYPE = Budget()

@@ -7,7 +7,7 @@ from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound, counts
-from rooms.rounds.base import RoundConfig
+from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.state import RoomState, Round
 from rooms.text import clean_text
 
@@ -71,6 +71,10 @@ class Consent(AnswerRound):
         if not reason and current is not None and current.level == level:
             reason = current.reason  # choosing the same step again keeps the reason given
         return ConsentAnswer(level, reason)
+
+    def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
+        rows = [SummaryRow(name, n, translate=True) for name, n in bars(rnd)]
+        return rows + [SummaryRow(LEVEL_NAMES[level], None, reason, translate=True) for level, reason in reasons(rnd)]
 
 
 ROUND_TYPE = Consent()

@@ -4,7 +4,7 @@ from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound, counts
-from rooms.rounds.base import RoundConfig
+from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.state import RoomState, Round
 
 MAX_OPTIONS = 12
@@ -71,6 +71,9 @@ class Poll(AnswerRound):
                 {"max": cfg.max_choices},
             )
         return sorted([*chosen, option])
+
+    def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
+        return [SummaryRow(option, n) for option, n in distribution(rnd)]
 
 
 ROUND_TYPE = Poll()

@@ -14,7 +14,7 @@ from rooms.commands import FACILITATOR_ONLY, Command
 from rooms.events import Event
 from rooms.rejection import N_, NOT_JOINED, Rejection
 from rooms.rounds import texts
-from rooms.rounds.base import RoundConfig, RoundType
+from rooms.rounds.base import RoundConfig, RoundType, SummaryRow
 from rooms.rounds.texts import Item, Items
 from rooms.state import RoomState, Round
 
@@ -143,6 +143,11 @@ class Qa(RoundType):
 
     def personal_key(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> Hashable:
         return texts.personal_key(rnd.data, pid), frozenset(rnd.data.upvoted.get(ballot or "", ()))
+
+    def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
+        answered = {q.id for q, _ in answered_questions(rnd)}
+        ranked = [*open_questions(rnd), *answered_questions(rnd)]
+        return [SummaryRow(q.text, n, N_("Answered") if q.id in answered else "", translate_note=True) for q, n in ranked]
 
 
 ROUND_TYPE = Qa()

@@ -7,7 +7,7 @@ from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound
-from rooms.rounds.base import RoundConfig
+from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.rounds.ideas import OVER, Option, reveal_source, source_index, stands_for, vote_options
 from rooms.state import RoomState, Round
 
@@ -92,6 +92,9 @@ class Ranking(AnswerRound):
                 {"max": limit(room, rnd)},
             )
         return [*order, option]
+
+    def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
+        return [SummaryRow(s.option.text, s.points, f"{s.first}/{s.ranked}") for s in standings(room, rnd)]
 
 
 ROUND_TYPE = Ranking()

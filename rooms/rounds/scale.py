@@ -7,7 +7,7 @@ from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
 from rooms.rounds.answers import AnswerRound, counts
-from rooms.rounds.base import RoundConfig
+from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.state import RoomState, Round
 
 
@@ -59,6 +59,13 @@ class Scale(AnswerRound):
                 {"low": cfg.low, "high": cfg.high},
             )
         return value
+
+    def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
+        rows = [SummaryRow(str(value), n) for value, n in distribution(rnd)]
+        middle = summary(rnd)
+        if middle is not None:
+            rows.append(SummaryRow(N_("Average"), None, f"{middle[0]:.1f}", translate=True))
+        return rows
 
 
 ROUND_TYPE = Scale()

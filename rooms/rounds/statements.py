@@ -15,7 +15,7 @@ from rooms.events import Event
 from rooms.rejection import N_, NOT_JOINED, Rejection
 from rooms.rounds import statements_analysis as analysis
 from rooms.rounds import texts
-from rooms.rounds.base import RoundConfig, RoundType
+from rooms.rounds.base import RoundConfig, RoundType, SummaryRow
 from rooms.rounds.statements_analysis import Counts
 from rooms.rounds.texts import Item, Items
 from rooms.state import RoomState, Round
@@ -149,6 +149,13 @@ class Statements(RoundType):
             tuple((item.id, vote) for item, vote in mine.answered),
             texts.personal_key(rnd.data, pid),
         )
+
+    def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
+        found = results(rnd)
+        return [
+            SummaryRow(line.item.text, line.counts.answered, f"{line.pct('agree')}% / {line.pct('disagree')}%")
+            for line in found.lines
+        ]
 
 
 ROUND_TYPE = Statements()

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from rooms import Event, RoomState, contributors
 from rooms.events import MeetingEnded
+from rooms.rounds import ROUND_TYPES
 from rooms.rounds.dots import results as dot_results
 from rooms.rounds.ideas import ideas_by, visible_ideas
 
@@ -37,6 +38,7 @@ def build_outcome(state: RoomState, ended_at: datetime) -> Outcome:
                 title=rnd.config.title,
                 contributors=contributors(state, rnd),
                 ideas=ideas,
+                rows=ROUND_TYPES[rnd.kind].summary(state, rnd) if rnd.status.value != "pending" else [],
             )
         )
     return Outcome(

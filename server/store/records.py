@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import ClassVar
 
 import msgspec
+from rooms.rounds.base import SummaryRow
 
 
 class Record(msgspec.Struct, kw_only=True):
@@ -89,6 +90,8 @@ class RoundOutcome(msgspec.Struct):
     title: str
     contributors: int
     ideas: list[OutcomeIdea] = []
+    # The results of rounds that are not about ideas (polls, scales, rankings, questions...).
+    rows: list[SummaryRow] = []
 
 
 class Outcome(Record):

@@ -61,5 +61,13 @@ async def test_poll_scale_and_consent_rounds(server):
         await board.wait_for(lambda c: c.view_seq >= revealed.seq)
         assert list(tallies(board.view).values()) == [2, 1, 2, 0, 1]
         assert "For dyrt for kommunen" in board.view
+
+        # The outcome keeps every round's results for staff to review.
+        await facilitator.command("end_meeting")
+        staff = await http.get(links["staff"])
+        cookie = {"Cookie": staff.headers["set-cookie"].split(";")[0]}
+        outcome = (await http.get(f"{server.base}/staff/meetings/{links['code']}", headers=cookie)).text
+        assert re.search(r"<td>Lørdager</td><td class=\"num\">3</td>", outcome)
+        assert re.search(r"<td>Blokkerer</td><td class=\"num\">–</td><td>For dyrt for kommunen</td>", outcome)
         for client in (*phones, board, facilitator):
             await client.close()

@@ -99,3 +99,19 @@ def test_answers_are_stored_under_the_ballot_only(config, command):
     (event,) = act(state, command, PEOPLE[0])
     data = encode_event(event)
     assert b"ballot-0" in data and b'"p0"' not in data
+
+
+def test_each_round_type_leaves_its_results_in_the_outcome():
+    from datetime import UTC, datetime
+
+    from server.meetings.outcomes import build_outcome
+
+    state = room_with(ConsentConfig())
+    act(state, GiveConsent(level=5, reason="For dyrt"), PEOPLE[0])
+    act(state, GiveConsent(level=1), PEOPLE[1])
+    outcome = build_outcome(state, datetime(2026, 11, 27, tzinfo=UTC))
+    rows = [(r.label, r.count, r.note) for r in outcome.rounds[0].rows]
+    assert rows[:5] == [("Fully agree", 1, ""), ("Agree with reservations", 0, ""), ("Can live with it", 0, ""), ("Disagree", 0, ""), ("Block", 1, "")]
+    assert rows[5] == ("Block", None, "For dyrt")
+    assert all(r.translate for r in outcome.rounds[0].rows)
+    assert b"ballot-0" not in __import__("msgspec").json.encode(outcome)
