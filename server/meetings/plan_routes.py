@@ -7,6 +7,7 @@ from rooms import Rejection
 from rooms.actors import FACILITATOR
 from rooms.plan import ReplacePlan, ReplaceRound
 from rooms.rounds.base import RoundConfig
+from rooms.state import Round
 
 from server.auth import identify
 from server.i18n import translator
@@ -23,6 +24,17 @@ async def _facilitator_room(request: Request, code: str):
     return await state.hub.room(code)
 
 
+async def _round_or_error(request: Request, code: str, index: int) -> tuple[object, Round] | Template:
+    """The live room and its round `index` for the facilitator, or the page that says why not."""
+    live = await _facilitator_room(request, code)
+    if live is None:
+        return page(request, "home.html", error="bad_key", status_code=403)
+    rnd = live.state.round(index)
+    if rnd is None:
+        return page(request, "error.html", status=404, status_code=404)
+    return live, rnd
+
+
 def _edit_page(request: Request, code: str, index: int, config: RoundConfig, problem: str = "", status: int = 200) -> Template:
     return page(
         request, "room/edit_round.html", code=code, index=index, config=config,
@@ -32,23 +44,18 @@ def _edit_page(request: Request, code: str, index: int, config: RoundConfig, pro
 
 @get("/r/{code:str}/console/rounds/{index:int}", name="edit-round")
 async def edit_round(request: Request, code: str, index: int) -> Template:
-    live = await _facilitator_room(request, code)
-    if live is None:
-        return page(request, "home.html", error="bad_key", status_code=403)
-    rnd = live.state.round(index)
-    if rnd is None:
-        return page(request, "error.html", status=404, status_code=404)
-    return _edit_page(request, code, index, rnd.config)
+    found = await _round_or_error(request, code, index)
+    if isinstance(found, Template):
+        return found
+    return _edit_page(request, code, index, found[1].config)
 
 
 @post("/r/{code:str}/console/rounds/{index:int}", name="save-round")
 async def save_round(request: Request, code: str, index: int) -> Template | Redirect:
-    live = await _facilitator_room(request, code)
-    if live is None:
-        return page(request, "home.html", error="bad_key", status_code=403)
-    rnd = live.state.round(index)
-    if rnd is None:
-        return page(request, "error.html", status=404, status_code=404)
+    found = await _round_or_error(request, code, index)
+    if isinstance(found, Template):
+        return found
+    rnd = found[1]
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     _ = translator(language_of(request))
     try:

@@ -2,33 +2,18 @@
 
 import pytest
 
-from rooms import Actor, Rejection, Role, apply_all, decide, new_room, replay
-from rooms.actors import FACILITATOR, SYSTEM
+from rooms import new_room
+from rooms.actors import FACILITATOR
 from rooms.codec import encode_event
-from rooms.commands import CloseRound, Join, StartRound
+from rooms.commands import CloseRound
 from rooms.rounds import consent, poll, scale
 from rooms.rounds.consent import ConsentConfig, GiveConsent
 from rooms.rounds.poll import Choose, PollConfig
 from rooms.rounds.scale import Rate, ScaleConfig
-
-PEOPLE = [Actor(Role.PARTICIPANT, pid=f"p{n}", ballot=f"ballot-{n}") for n in range(4)]
-
+from tests.support.rooms import PEOPLE, act, opened
 
 def room_with(config):
-    events = new_room("ROOM", "Møte", [config])
-    assert not isinstance(events, Rejection), events
-    state = replay(events)
-    for p in PEOPLE:
-        apply_all(state, decide(state, Join(pid=p.pid), SYSTEM))
-    apply_all(state, decide(state, StartRound(round=0), FACILITATOR))
-    return state
-
-
-def act(state, command, actor):
-    result = decide(state, command, actor)
-    if not isinstance(result, Rejection):
-        apply_all(state, result)
-    return result
+    return opened(config)
 
 
 def test_plans_with_too_few_options_or_steps_are_refused():

@@ -1,37 +1,26 @@
 """Theme clustering in an ideas round: merging duplicates (authors stay credited, undo possible)
 and named themes; dot voting and ranking over ideas or themes."""
 
-from rooms import Actor, Rejection, Role, apply_all, decide, new_room, replay
-from rooms.actors import FACILITATOR, SYSTEM
-from rooms.commands import Join, StartRound
+from datetime import UTC, datetime
+
+from rooms import new_room
+from rooms.commands import StartRound
 from rooms.rounds import dots, ideas, ranking
 from rooms.rounds.dots import CastDot, DotsConfig
 from rooms.rounds.ideas import AddTheme, IdeasConfig, MergeIdeas, PostIdea, RemoveTheme, SetTheme, UnmergeIdea
 from rooms.rounds.ranking import Rank, RankingConfig
-from server.meetings.outcomes import build_histories
-from datetime import UTC, datetime
 
-PEOPLE = [Actor(Role.PARTICIPANT, pid=f"p{n}", ballot=f"ballot-{n}") for n in range(4)]
+from server.meetings.outcomes import build_histories
+from tests.support.rooms import PEOPLE, act, opened
+
 TEXTS = ("Flere benker", "Benker i parken", "Bedre busser", "Lys på turveien")
 
 
 def room(*later):
-    events = new_room("ROOM", "Møte", [IdeasConfig(), *later])
-    assert not isinstance(events, Rejection), events
-    state = replay(events)
-    for p in PEOPLE:
-        apply_all(state, decide(state, Join(pid=p.pid, member=f"m-{p.pid}"), SYSTEM))
-    act(state, StartRound(round=0), FACILITATOR)
+    state = opened(IdeasConfig(), *later, members=True)
     for person, text in zip(PEOPLE, TEXTS):
         act(state, PostIdea(text=text), person)
     return state
-
-
-def act(state, command, actor=FACILITATOR):
-    result = decide(state, command, actor)
-    if not isinstance(result, Rejection):
-        apply_all(state, result)
-    return result
 
 
 def texts(items) -> list[str]:

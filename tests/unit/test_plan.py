@@ -1,9 +1,8 @@
 """Changing a meeting's plan: freely before the first round starts; afterwards only rounds that
 have not started, and new rounds at the end."""
 
-from rooms import Rejection, apply_all, decide, new_room, replay
-from rooms.actors import FACILITATOR, SYSTEM
-from rooms.commands import Join, StartRound
+from rooms import Rejection, new_room
+from rooms.commands import StartRound
 from rooms.plan import AddRound, MoveRound, RemoveRound, ReplacePlan, ReplaceRound
 from rooms.rounds.dots import DotsConfig
 from rooms.rounds.ideas import IdeasConfig, PostIdea
@@ -11,21 +10,13 @@ from rooms.rounds.poll import PollConfig
 from rooms.actors import Actor, Role
 from server.meetings.formats import FORMATS
 from server.i18n import translator
+from tests.support.rooms import act, opened
 
 KARI = Actor(Role.PARTICIPANT, pid="kari", ballot="b")
 
 
 def room():
-    state = replay(new_room("R", "Møte", [IdeasConfig(title="Ideer"), DotsConfig(title="Prikker")]))  # type: ignore[arg-type]
-    apply_all(state, decide(state, Join(pid="kari"), SYSTEM))
-    return state
-
-
-def act(state, command, actor=FACILITATOR):
-    result = decide(state, command, actor)
-    if not isinstance(result, Rejection):
-        apply_all(state, result)
-    return result
+    return opened(IdeasConfig(title="Ideer"), DotsConfig(title="Prikker"), people=[KARI], start=None)
 
 
 def titles(state):

@@ -1,38 +1,18 @@
 """Ranking (Borda) and budget (never over the total) rules and results."""
 
-from rooms import Actor, Rejection, Role, apply_all, decide, new_room, replay
-from rooms.actors import FACILITATOR, SYSTEM
-from rooms.commands import Join, StartRound
+from rooms import new_room
+from rooms.actors import FACILITATOR
+from rooms.commands import StartRound
 from rooms.rounds import budget, ranking
 from rooms.rounds.budget import Allocate, BudgetConfig
 from rooms.rounds.ideas import IdeasConfig, PostIdea
 from rooms.rounds.ranking import Rank, RankingConfig
 from rooms.rounds.texts import HideItem
 from rooms.state import RoundStatus
-
-PEOPLE = [Actor(Role.PARTICIPANT, pid=f"p{n}", ballot=f"ballot-{n}") for n in range(4)]
-
+from tests.support.rooms import PEOPLE, act, code, opened
 
 def room_with(*plan, start=0):
-    events = new_room("ROOM", "Møte", list(plan))
-    assert not isinstance(events, Rejection), events
-    state = replay(events)
-    for p in PEOPLE:
-        apply_all(state, decide(state, Join(pid=p.pid), SYSTEM))
-    apply_all(state, decide(state, StartRound(round=start), FACILITATOR))
-    return state
-
-
-def act(state, command, actor):
-    result = decide(state, command, actor)
-    if not isinstance(result, Rejection):
-        apply_all(state, result)
-    return result
-
-
-def code(result) -> str:
-    assert isinstance(result, Rejection), result
-    return result.code
+    return opened(*plan, start=start)
 
 
 def test_ranking_plans_need_options_or_an_ideas_round():
