@@ -2,17 +2,22 @@
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
+import secrets
 import sys
 
 from server.meetings.service import CreatedMeeting, create_demo
 from server.settings import Settings
-from server.staff.routes import staff_key
+from server.staff.accounts import ROLE_NAMES, create_user
+from server.store.records import StaffUser
 from server.store.sqlite import SQLiteStore
 
+DEMO_ADMIN = "demo-admin"
 
-def links(settings: Settings, created: CreatedMeeting) -> dict[str, object]:
+
+def links(settings: Settings, created: CreatedMeeting, staff_password: str) -> dict[str, object]:
     base = settings.base_url
     return {
         "code": created.code,
@@ -20,22 +25,27 @@ def links(settings: Settings, created: CreatedMeeting) -> dict[str, object]:
         "board": f"{base}/r/{created.code}/board?key={created.board_key}",
         "join": f"{base}/j/{created.code}",
         "participants": [f"{base}/i/{token}" for token in created.invitations.values()],
-        "staff": f"{base}/staff?key={staff_key(settings.secret_key)}",
+        "staff": f"{base}/staff/login",
+        "staff_username": DEMO_ADMIN,
+        "staff_password": staff_password,
     }
 
 
-async def _demo(settings: Settings, members: int) -> CreatedMeeting:
+async def _demo(settings: Settings, members: int) -> tuple[CreatedMeeting, str]:
     store = await SQLiteStore(settings.database_path).open()
     try:
-        return await create_demo(store, members)
+        # A fresh password each time the demo runs; the account is the demo's administrator.
+        password = secrets.token_urlsafe(12)
+        await create_user(store, DEMO_ADMIN, "Demo administrator", "administrator", password)
+        return await create_demo(store, members), password
     finally:
         await store.close()
 
 
 def demo(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
-    created = asyncio.run(_demo(settings, args.members))
-    out = links(settings, created)
+    created, password = asyncio.run(_demo(settings, args.members))
+    out = links(settings, created, password)
     if args.json:
         print(json.dumps(out))
         return
@@ -44,10 +54,30 @@ def demo(args: argparse.Namespace) -> None:
     print(f"  Bli med / join:            {out['join']}")
     print(f"  Storskjerm / board:        {out['board']}")
     print(f"  Fasilitator / facilitator: {out['facilitator']}")
-    print(f"  Ansatte / staff:           {out['staff']}")
+    print(f"  Ansatte / staff:           {out['staff']}  ({DEMO_ADMIN} / {password})")
     for i, link in enumerate(out["participants"], 1):  # type: ignore[arg-type]
         print(f"  Invitasjon {i}:              {link}")
     sys.stdout.flush()
+
+
+async def _add_staff(settings: Settings, username: str, name: str, role: str, password: str) -> None:
+    store = await SQLiteStore(settings.database_path).open()
+    try:
+        if await store.get(StaffUser, username.lower()) is not None:
+            raise SystemExit(f"{username} exists already")
+        await create_user(store, username, name, role, password)
+    finally:
+        await store.close()
+
+
+def add_staff(args: argparse.Namespace) -> None:
+    """The first administrator of a new installation is made here; the rest in the staff pages."""
+    password = os.environ.get("STAFF_PASSWORD") or getpass.getpass("Password (12 characters or more): ")
+    try:
+        asyncio.run(_add_staff(Settings.from_env(), args.username, args.name or args.username, args.role, password))
+    except ValueError as problem:
+        raise SystemExit(str(problem)) from None
+    print(f"{args.username} ({args.role}) can now log in at /staff/login")
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -72,6 +102,11 @@ def main() -> None:
     p_demo.add_argument("--members", type=int, default=3, help="invited demo members")
     p_demo.add_argument("--json", action="store_true", help="print one JSON object")
     p_demo.set_defaults(run=demo)
+    p_staff = sub.add_parser("add-staff", help="create a staff account (password from $STAFF_PASSWORD or a prompt)")
+    p_staff.add_argument("username")
+    p_staff.add_argument("--name", default="")
+    p_staff.add_argument("--role", choices=sorted(ROLE_NAMES), default="administrator")
+    p_staff.set_defaults(run=add_staff)
     p_serve = sub.add_parser("serve", help="serve the app with uvicorn on $PORT")
     p_serve.set_defaults(run=serve)
     args = parser.parse_args()

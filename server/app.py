@@ -22,6 +22,7 @@ from server.meetings import routes as meeting_routes
 from server.meetings.outcomes import outcome_recorder
 from server.meetings.views import RoomViews
 from server.members import routes as member_routes
+from server.panel import routes as panel_routes
 from server.metrics import METRICS
 from server.pages import page
 from server.realtime.fanout import channels_plugin
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *plan_routes.ROUTES,
             *staff_routes.ROUTES,
             *member_routes.ROUTES,
+            *panel_routes.ROUTES,
             room_socket,
             healthz,
             metrics,

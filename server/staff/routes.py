@@ -1,49 +1,111 @@
-"""Ended meetings and their outcomes, for municipal staff."""
+"""Staff pages: logging in and out, staff accounts, ended meetings and their outcomes."""
 
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from server.audit import record
 from server.auth import make_cookie
 from server.pages import page
-from server.store.records import Meeting, Outcome
-from server.tokens import derive, same
+from server.staff.accounts import (
+    MIN_PASSWORD_LENGTH,
+    ROLE_NAMES,
+    SESSION_COOKIE,
+    LoginRefused,
+    Role,
+    create_user,
+    log_in,
+    log_out,
+    staff_or_refusal,
+)
+from server.store.records import Meeting, Outcome, StaffUser
 
-STAFF_COOKIE = "ip_staff"
+
+def _next(target: str) -> str:
+    return target if target.startswith("/staff") and not target.startswith("//") else "/staff"
 
 
-def staff_key(secret_key: str) -> str:
-    return derive(secret_key, "staff")
+@get("/staff/login", name="staff-login")
+async def login_page(request: Request, next: str = "/staff") -> Template:
+    return page(request, "staff/login.html", next=_next(next))
 
 
-def _allowed(request: Request) -> bool:
-    cookie = request.cookies.get(STAFF_COOKIE, "")
-    return bool(cookie) and same(cookie, staff_key(request.app.state.settings.secret_key))
+@post("/staff/login", name="staff-login-post")
+async def login(request: Request) -> Template | Redirect:
+    form = await request.form()
+    target = _next(str(form.get("next", "/staff")))
+    try:
+        token = await log_in(request.app.state.store, str(form.get("username", "")), str(form.get("password", "")))
+    except LoginRefused as refused:
+        problem = "locked" if refused.locked else "wrong"
+        return page(request, "staff/login.html", next=target, problem=problem, status_code=401)
+    cookie = make_cookie(SESSION_COOKIE, token, request.app.state.settings)
+    cookie.max_age = 12 * 60 * 60
+    return Redirect(target, status_code=303, cookies=[cookie])
+
+
+@post("/staff/logout", name="staff-logout")
+async def logout(request: Request) -> Redirect:
+    await log_out(request.app.state.store, request.cookies.get(SESSION_COOKIE))
+    gone = make_cookie(SESSION_COOKIE, "", request.app.state.settings)
+    gone.max_age = 0
+    return Redirect("/staff/login", status_code=303, cookies=[gone])
 
 
 @get("/staff", name="staff-meetings")
-async def meetings(request: Request, key: str = "") -> Template | Redirect:
-    settings = request.app.state.settings
-    if key:
-        if not same(key, staff_key(settings.secret_key)):
-            return page(request, "home.html", error="bad_key", status_code=403)
-        return Redirect("/staff", status_code=303, cookies=[make_cookie(STAFF_COOKIE, key, settings)])
-    if not _allowed(request):
-        return page(request, "home.html", error="bad_key", status_code=403)
+async def meetings(request: Request) -> Template | Redirect:
+    user = await staff_or_refusal(request, Role.FACILITATOR)
+    if not isinstance(user, StaffUser):
+        return user
     store = request.app.state.store
     all_meetings = sorted(await store.list(Meeting), key=lambda m: m.created_at, reverse=True)
-    return page(request, "staff/meetings.html", meetings=all_meetings)
+    return page(request, "staff/meetings.html", user=user, meetings=all_meetings)
 
 
 @get("/staff/meetings/{code:str}", name="staff-outcome")
-async def outcome(request: Request, code: str) -> Template:
-    if not _allowed(request):
-        return page(request, "home.html", error="bad_key", status_code=403)
+async def outcome(request: Request, code: str) -> Template | Redirect:
+    user = await staff_or_refusal(request, Role.FACILITATOR)
+    if not isinstance(user, StaffUser):
+        return user
     store = request.app.state.store
     meeting = await store.get(Meeting, code)
-    result = await store.get(Outcome, code)
     if meeting is None:
-        return page(request, "home.html", error="no_meeting", status_code=404)
-    return page(request, "staff/outcome.html", meeting=meeting, outcome=result)
+        return page(request, "error.html", status=404, status_code=404, user=user)
+    return page(request, "staff/outcome.html", user=user, meeting=meeting, outcome=await store.get(Outcome, code))
 
 
-ROUTES = [meetings, outcome]
+@get("/staff/accounts", name="staff-accounts")
+async def accounts(request: Request) -> Template | Redirect:
+    user = await staff_or_refusal(request, Role.ADMINISTRATOR)
+    if not isinstance(user, StaffUser):
+        return user
+    users = await request.app.state.store.list(StaffUser)
+    return page(request, "staff/accounts.html", user=user, users=users, roles=ROLE_NAMES, min_length=MIN_PASSWORD_LENGTH)
+
+
+@post("/staff/accounts", name="staff-accounts-post")
+async def add_account(request: Request) -> Template | Redirect:
+    user = await staff_or_refusal(request, Role.ADMINISTRATOR)
+    if not isinstance(user, StaffUser):
+        return user
+    store = request.app.state.store
+    form = await request.form()
+    username = str(form.get("username", "")).strip().lower()
+    problem = ""
+    if not username or not username.replace(".", "").replace("-", "").isalnum() or len(username) > 40:
+        problem = "bad_username"
+    elif await store.get(StaffUser, username) is not None:
+        problem = "taken"
+    elif len(str(form.get("password", ""))) < MIN_PASSWORD_LENGTH:
+        problem = "short_password"
+    elif str(form.get("role", "")) not in ROLE_NAMES:
+        problem = "bad_role"
+    if problem:
+        users = await store.list(StaffUser)
+        return page(request, "staff/accounts.html", user=user, users=users, roles=ROLE_NAMES,
+                    min_length=MIN_PASSWORD_LENGTH, problem=problem, status_code=400)
+    await create_user(store, username, str(form.get("name", "")).strip() or username, str(form["role"]), str(form["password"]))
+    await record(store, user.username, "create_staff_user", username, ["role"])
+    return Redirect("/staff/accounts", status_code=303)
+
+
+ROUTES = [login_page, login, logout, meetings, outcome, accounts, add_account]

@@ -4,7 +4,7 @@ Each record names its kind and its key. Keys with a '/' group records for listin
 (a member's history entries are listed under '<member>/').
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 import msgspec
@@ -36,16 +36,74 @@ class Meeting(Record):
 
 
 class Member(Record):
-    """A panel member. The full register (issue: panel register) adds the demographic fields."""
+    """A panel member: who they are, how to reach them, and the self-reported facts the fair
+    draws mirror the population by. See server/panel/fields.py for the allowed values."""
 
     kind = "member"
     id: str
     name: str
+    email: str = ""
+    phone: str = ""
+    birth_year: int | None = None
+    gender: str = ""  # female | male | other | "" (not stated)
+    district: str = ""  # delområde code, e.g. 320101; "" not stated
+    background: str = ""  # immigrant | born_to_immigrants | neither | "" (not stated)
     language: str = "nb"
+    accessibility: str = ""  # needs the member has told us about, in their words
+    status: str = "active"  # active | paused | withdrawn
+    consent_version: str = ""
+    consent_date: date | None = None
+    created_at: datetime | None = None
 
     @property
     def key(self) -> str:
         return self.id
+
+
+class StaffUser(Record):
+    """A municipal employee who may log in. The password is kept only as an scrypt hash."""
+
+    kind = "staff_user"
+    username: str
+    name: str
+    role: str  # administrator | coordinator | facilitator
+    password_hash: str
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    active: bool = True
+
+    @property
+    def key(self) -> str:
+        return self.username
+
+
+class StaffSession(Record):
+    """A logged-in browser: keyed by the sha256 of the cookie's token."""
+
+    kind = "staff_session"
+    token_hash: str
+    username: str
+    expires_at: datetime
+
+    @property
+    def key(self) -> str:
+        return self.token_hash
+
+
+class AuditEntry(Record):
+    """Who changed what, and when. Names the fields changed, never their values."""
+
+    kind = "audit"
+    at: datetime
+    entry_id: str  # random, so two entries in the same microsecond never collide
+    staff: str
+    action: str
+    target: str = ""
+    fields: list[str] = []
+
+    @property
+    def key(self) -> str:
+        return f"{self.at.isoformat()}/{self.entry_id}"
 
 
 class Invitation(Record):

@@ -55,6 +55,8 @@ class SQLiteStore:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=5000")
+        # Deleted records (an erased member) are overwritten with zeros, not left in free pages.
+        db.execute("PRAGMA secure_delete=ON")
         db.executescript(SCHEMA)
         self._db = db
 
@@ -142,6 +144,16 @@ class SQLiteStore:
             ).fetchone()
         )
         return self._decode(kind, row[0]) if row else None
+
+    async def delete(self, kind: type[R], key: str) -> bool:
+        cur = await self._run(
+            lambda: self.db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind.kind, key))
+        )
+        return cur.rowcount == 1
+
+    async def forget(self) -> None:
+        # The write-ahead log still holds old page images until it is checkpointed and emptied.
+        await self._run(lambda: self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
 
     async def list(self, kind: type[R], prefix: str = "") -> list[R]:
         # Keys are compared as a range, not with LIKE, so '%' and '_' in keys mean nothing special.

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.support.phone import http_client, join_with_code, open_role
+from tests.support.phone import cookie_header, http_client, join_with_code, open_role, staff_login
 
 pytestmark = pytest.mark.anyio
 
@@ -64,9 +64,8 @@ async def test_poll_scale_and_consent_rounds(server):
 
         # The outcome keeps every round's results for staff to review.
         await facilitator.command("end_meeting")
-        staff = await http.get(links["staff"])
-        cookie = {"Cookie": staff.headers["set-cookie"].split(";")[0]}
-        outcome = (await http.get(f"{server.base}/staff/meetings/{links['code']}", headers=cookie)).text
+        staff = await staff_login(http, links)
+        outcome = (await http.get(f"{server.base}/staff/meetings/{links['code']}", headers=cookie_header(staff))).text
         assert re.search(r"<td>Lørdager</td><td class=\"num\">3</td>", outcome)
         assert re.search(r"<td>Blokkerer</td><td class=\"num\">–</td><td>For dyrt for kommunen</td>", outcome)
         for client in (*phones, board, facilitator):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.support.phone import Client, http_client, join_with_code, join_with_invitation, open_role
+from tests.support.phone import Client, cookie_header, http_client, join_with_code, join_with_invitation, open_role, staff_login
 
 pytestmark = pytest.mark.anyio
 
@@ -82,8 +82,8 @@ async def test_twenty_phones_write_vote_and_the_board_shows_the_tallies(server):
         assert ended.result == ("ok", None)
         await gather(*(p.wait_for(lambda c: c.view_seq >= ended.seq) for p in phones))
 
-        staff = await http.get(links["staff"])
-        outcome = await http.get(f"{server.base}/staff/meetings/{links['code']}", headers={"Cookie": staff.headers["set-cookie"].split(";")[0]})
+        staff = await staff_login(http, links)
+        outcome = await http.get(f"{server.base}/staff/meetings/{links['code']}", headers=cookie_header(staff))
         assert outcome.status_code == 200
         assert texts[0] in outcome.text and texts[19] not in outcome.text
         history = await http.get(f"{links['participants'][0]}/history")

@@ -177,3 +177,15 @@ async def open_role(http: httpx.AsyncClient, link: str, audience: str) -> Client
     _cookies(response, cookies)
     base, rest = link.split("/r/")
     return Client(base, rest.split("/")[0], audience=audience, cookies=cookies)
+
+
+async def staff_login(http: httpx.AsyncClient, links: dict, username: str | None = None, password: str | None = None) -> dict[str, str]:
+    """Log in on the staff login page; the cookies of the session (and its CSRF token)."""
+    cookies: dict[str, str] = {}
+    response = await _form_post(
+        http, links["staff"], cookies,
+        {"username": username or links["staff_username"], "password": password or links["staff_password"]},
+    )
+    if response.status_code != 303:
+        raise AssertionError(f"staff login failed: {response.status_code}")
+    return cookies

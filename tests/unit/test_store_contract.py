@@ -83,6 +83,18 @@ async def test_records_put_get_add_and_list_by_prefix(store):
     assert await store.list(Meeting, prefix="%") == []
 
 
+async def test_deleted_records_are_gone_from_the_files_too(store, tmp_path):
+    await store.put(Member(id="m1", name="Erase Me Please", email="erase@example.no"))
+    await store.put(Member(id="m2", name="Keep"))
+    assert await store.delete(Member, "m1") is True
+    assert await store.delete(Member, "m1") is False
+    await store.forget()
+    assert await store.get(Member, "m1") is None
+    assert [m.id for m in await store.list(Member)] == ["m2"]
+    for path in tmp_path.iterdir():
+        assert b"Erase Me Please" not in path.read_bytes(), path.name
+
+
 async def test_a_closed_store_refuses_with_store_unavailable(store):
     await store.close()
     with pytest.raises(StoreUnavailable):
