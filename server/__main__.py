@@ -37,7 +37,7 @@ async def _demo(settings: Settings, members: int) -> tuple[CreatedMeeting, str]:
         # A fresh password each time the demo runs; the account is the demo's administrator.
         password = secrets.token_urlsafe(12)
         await create_user(store, DEMO_ADMIN, "Demo administrator", "administrator", password)
-        return await create_demo(store, members), password
+        return await create_demo(store, settings.secret_key, members), password
     finally:
         await store.close()
 

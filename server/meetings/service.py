@@ -17,7 +17,8 @@ from rooms.rounds.qa import QaConfig
 from rooms.rounds.statements import StatementsConfig
 
 from server.store import AppendConflict, Store
-from server.store.records import Invitation, Meeting, Member
+from server.meetings.invitations import invite
+from server.store.records import Meeting, Member
 from server.tokens import hash_token, new_join_code, new_token
 
 
@@ -38,10 +39,14 @@ class MeetingRefused(Exception):
 
 async def create_meeting(
     store: Store,
+    secret_key: str,
     title: str,
     plan: list[AnyRoundConfig],
     invitees: list[Member] = (),  # type: ignore[assignment]
     language: str = "nb",
+    starts_at: datetime | None = None,
+    place: str = "",
+    description: str = "",
 ) -> CreatedMeeting:
     facilitator_key, board_key = new_token(), new_token()
     for _ in range(20):
@@ -56,21 +61,22 @@ async def create_meeting(
             continue  # that code is taken; draw another
     else:
         raise RuntimeError("no free join code found")
-    await store.put(
-        Meeting(
-            code=code,
-            title=opened[0].title,  # type: ignore[attr-defined]
-            created_at=datetime.now(UTC),
-            facilitator_key=hash_token(facilitator_key),
-            board_key=hash_token(board_key),
-            language=language,
-        )
+    meeting = Meeting(
+        code=code,
+        title=opened[0].title,  # type: ignore[attr-defined]
+        created_at=datetime.now(UTC),
+        facilitator_key=hash_token(facilitator_key),
+        board_key=hash_token(board_key),
+        language=language,
+        starts_at=starts_at,
+        place=place,
+        description=description,
     )
+    await store.put(meeting)
     created = CreatedMeeting(code, facilitator_key, board_key)
     for member in invitees:
         await store.add(member)
-        token = new_token()
-        await store.put(Invitation(token_hash=hash_token(token), member=member.id, meeting=code))
+        _, token = await invite(store, secret_key, meeting, member)
         created.invitations[member.id] = token
     return created
 
@@ -141,6 +147,9 @@ def demo_plan() -> list[AnyRoundConfig]:
     ]
 
 
-async def create_demo(store: Store, members: int) -> CreatedMeeting:
+async def create_demo(store: Store, secret_key: str, members: int) -> CreatedMeeting:
     invitees = [Member(id=f"demo-{i:04d}", name=f"Demomedlem {i}") for i in range(1, members + 1)]
-    return await create_meeting(store, "Innbyggerpanel: demomøte", demo_plan(), invitees)
+    return await create_meeting(
+        store, secret_key, "Innbyggerpanel: demomøte", demo_plan(), invitees,
+        starts_at=datetime.now(UTC), place="Bærum rådhus, Sandvika",
+    )

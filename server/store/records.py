@@ -29,6 +29,9 @@ class Meeting(Record):
     board_key: str
     language: str = "nb"
     ended_at: datetime | None = None
+    starts_at: datetime | None = None
+    place: str = ""
+    description: str = ""
 
     @property
     def key(self) -> str:
@@ -107,12 +110,20 @@ class AuditEntry(Record):
 
 
 class Invitation(Record):
-    """A member's personal link to one meeting; keyed by the sha256 of the link's token."""
+    """A member's personal link to one meeting, and their answer; keyed by the sha256 of the
+    link's token. The token is derived from SECRET_KEY and `id` (server/meetings/invitations.py),
+    so letters can be printed again, but a copy of the database alone does not reveal it."""
 
     kind = "invitation"
     token_hash: str
     member: str
     meeting: str
+    id: str = ""
+    answer: str = ""  # "" (no answer yet), yes, no
+    accessibility: str = ""  # needs for this meeting, in the member's words
+    dietary: str = ""
+    answered_at: datetime | None = None
+    checked_in_at: datetime | None = None  # arrived at the door (staff check-in)
 
     @property
     def key(self) -> str:

@@ -100,7 +100,7 @@ async def test_a_moderated_question_stays_off_the_board_until_let_through(server
     store = await SQLiteStore(server.database).open()
     try:
         created = await create_meeting(
-            store, "Spørretime", [QaConfig(title="Spørsmål til rådmannen", moderated=True)]
+            store, "test-secret-key", "Spørretime", [QaConfig(title="Spørsmål til rådmannen", moderated=True)]
         )
     finally:
         await store.close()

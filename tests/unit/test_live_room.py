@@ -24,7 +24,7 @@ KARI = Actor(Role.PARTICIPANT, pid="kari", ballot="ballot-kari")
 @pytest.fixture
 async def setup(tmp_path):
     store = await SQLiteStore(tmp_path / "live.sqlite3").open()
-    created = await create_meeting(store, "Test", demo_plan())
+    created = await create_meeting(store, "test-secret", "Test", demo_plan())
     published: list[tuple[int, int]] = []
     room = LiveRoom(
         created.code, store, RoomViews(template_environment()),

@@ -1,0 +1,50 @@
+"""Personal invitations: tokens, answers and check-in.
+
+A token is HMAC(SECRET_KEY, invitation id): the server can print a letter again at any time,
+while the database keeps only the token's sha256. Changing SECRET_KEY revokes every link.
+"""
+
+import secrets
+from datetime import UTC, datetime
+
+from server.store import Store
+from server.store.records import Invitation, Meeting, Member
+from server.tokens import derive, hash_token
+
+
+def token_for(secret_key: str, invitation_id: str) -> str:
+    return derive(secret_key, f"invitation:{invitation_id}")
+
+
+async def invite(store: Store, secret_key: str, meeting: Meeting, member: Member) -> tuple[Invitation, str]:
+    """The member's invitation to the meeting, made now or found; and its link's token."""
+    existing = await invitation_of(store, meeting.code, member.id)
+    if existing is not None:
+        return existing, token_for(secret_key, existing.id)
+    invitation_id = secrets.token_hex(8)
+    token = token_for(secret_key, invitation_id)
+    invitation = Invitation(token_hash=hash_token(token), member=member.id, meeting=meeting.code, id=invitation_id)
+    await store.put(invitation)
+    return invitation, token
+
+
+async def invitations_to(store: Store, meeting: str) -> list[Invitation]:
+    return [i for i in await store.list(Invitation) if i.meeting == meeting]
+
+
+async def invitation_of(store: Store, meeting: str, member: str) -> Invitation | None:
+    return next((i for i in await invitations_to(store, meeting) if i.member == member), None)
+
+
+async def answer(store: Store, invitation: Invitation, coming: bool, accessibility: str, dietary: str) -> Invitation:
+    invitation.answer = "yes" if coming else "no"
+    invitation.accessibility = accessibility
+    invitation.dietary = dietary
+    invitation.answered_at = datetime.now(UTC)
+    await store.put(invitation)
+    return invitation
+
+
+async def check_in(store: Store, invitation: Invitation, arrived: bool) -> None:
+    invitation.checked_in_at = datetime.now(UTC) if arrived else None
+    await store.put(invitation)
