@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 
 from server import logs
 from server.meetings import plan_routes
+from server.meetings import staff_routes as meeting_staff_routes
 from server.meetings import routes as meeting_routes
 from server.meetings.outcomes import outcome_recorder
 from server.meetings.views import RoomViews
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *meeting_routes.ROUTES,
             *plan_routes.ROUTES,
+            *meeting_staff_routes.ROUTES,
             *staff_routes.ROUTES,
             *member_routes.ROUTES,
             *panel_routes.ROUTES,

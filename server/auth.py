@@ -6,6 +6,7 @@
   sha256 must match the Meeting record.
 """
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from litestar.connection import ASGIConnection
@@ -15,10 +16,11 @@ from rooms import Actor, Role
 from server.realtime.connection import Audience
 from server.settings import Settings
 from server.store import Store
-from server.store.records import Meeting, Seat
+from server.store.records import Meeting, Seat, StaffSession, StaffUser
 from server.tokens import derive, hash_token, same
 
-COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a month: a phone that sleeps through a long meeting stays in
+COOKIE_MAX_AGE = 60 * 60 * 24 * 30
+STAFF_SESSION_COOKIE = "ip_staff_session"  # a month: a phone that sleeps through a long meeting stays in
 
 
 def seat_cookie_name(room: str) -> str:
@@ -75,11 +77,32 @@ async def identify(
         actor = await participant(store, room, secret)
         return (actor, nonce_salt_of(secret, room)) if actor and secret else None
     meeting = await store.get(Meeting, room)
-    key = cookies.get(role_cookie_name(room, audience))
-    if meeting is None or not key_matches(meeting, audience, key):
+    if meeting is None:
         return None
+    key = cookies.get(role_cookie_name(room, audience))
+    if not key_matches(meeting, audience, key):
+        # Logged-in staff may run any meeting without its link.
+        key = await staff_key(store, cookies.get(STAFF_SESSION_COOKIE))
+        if key is None:
+            return None
     role = Role.FACILITATOR if audience is Audience.FACILITATOR else Role.BOARD
     return Actor(role), nonce_salt_of(key, room)  # type: ignore[arg-type]
+
+
+async def session_user(store: Store, token: str | None) -> StaffUser | None:
+    """The staff user a session cookie belongs to, while the session lasts."""
+    if not token:
+        return None
+    session = await store.get(StaffSession, hash_token(token))
+    if session is None or session.expires_at <= datetime.now(UTC):
+        return None
+    user = await store.get(StaffUser, session.username)
+    return user if user is not None and user.active else None
+
+
+async def staff_key(store: Store, token: str | None) -> str | None:
+    """For a live staff session: the session's own secret, to scope the socket's nonces."""
+    return token if await session_user(store, token) is not None else None
 
 
 def origin_allowed(connection: ASGIConnection, settings: Settings) -> bool:

@@ -9,7 +9,8 @@ from rooms.rounds.dots import results as dot_results
 from rooms.rounds.ideas import ideas_by, visible_ideas
 
 from server.store import Store
-from server.store.records import HistoryEntry, Meeting, Outcome, OutcomeIdea, RoundOutcome
+from server.meetings.invitations import invitations_to
+from server.store.records import HistoryEntry, Invitation, Meeting, Outcome, OutcomeIdea, RoundOutcome
 
 
 def _votes_by_idea(state: RoomState) -> dict[str, int]:
@@ -50,26 +51,32 @@ def build_outcome(state: RoomState, ended_at: datetime) -> Outcome:
     )
 
 
-def build_histories(state: RoomState, ended_at: datetime) -> list[HistoryEntry]:
+def build_histories(
+    state: RoomState, ended_at: datetime, invitations: list[Invitation] = ()  # type: ignore[assignment]
+) -> list[HistoryEntry]:
+    """One entry per invited member (attended if they joined through their link or were checked
+    in at the door) and per member who joined: their ideas, and the votes those got."""
     votes = _votes_by_idea(state)
+    pids = {p.member: p.pid for p in state.participants.values() if p.member is not None}
+    checked_in = {i.member for i in invitations if i.checked_in_at}
+    members = dict.fromkeys([*(i.member for i in invitations), *pids])
     entries = []
-    for p in state.participants.values():
-        if p.member is None:
-            continue
+    for member in members:
+        pid = pids.get(member)
         mine = [
             # A duplicate merged into another idea shares that idea's votes.
             OutcomeIdea(i.id, i.text, None if i.hidden else votes.get(rnd.data.merged.get(i.id, i.id)))
             for rnd in state.rounds
-            if rnd.kind == "ideas"
-            for i in ideas_by(rnd, p.pid)
+            if rnd.kind == "ideas" and pid is not None
+            for i in ideas_by(rnd, pid)
         ]
         entries.append(
             HistoryEntry(
-                member=p.member,
+                member=member,
                 meeting=state.code,
                 title=state.title,
                 date=ended_at,
-                attended=True,
+                attended=pid is not None or member in checked_in,
                 ideas=mine,
             )
         )
@@ -80,7 +87,7 @@ async def record_outcome(store: Store, state: RoomState) -> None:
     """Idempotent: writes the outcome and histories of an ended meeting (again, if called twice)."""
     meeting = await store.get(Meeting, state.code)
     ended_at = (meeting.ended_at if meeting and meeting.ended_at else None) or datetime.now(UTC)
-    for entry in build_histories(state, ended_at):
+    for entry in build_histories(state, ended_at, await invitations_to(store, state.code)):
         await store.put(entry)
     await store.put(build_outcome(state, ended_at))
     if meeting is not None and meeting.ended_at is None:

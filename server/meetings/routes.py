@@ -22,6 +22,8 @@ from server.auth import (
 )
 from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from server.meetings.formats import FORMATS
+from server.meetings.invitations import answer
+from server.panel.fields import Invalid, parse_text
 from server.pages import language_of, page
 from server.realtime.connection import Audience
 from server.store.records import Invitation, Meeting, Member, Seat
@@ -123,14 +125,34 @@ async def _invitation(request: Request, token: str) -> tuple[Invitation, Member 
 
 
 @get("/i/{token:str}", name="invitation")
-async def invitation_page(request: Request, token: str) -> Template | Redirect:
+async def invitation_page(request: Request, token: str, answered: str = "") -> Template | Redirect:
     found = await _invitation(request, token)
     if found is None:
         return page(request, "home.html", error="bad_invitation", status_code=404)
     invitation, member, meeting = found
-    if await participant(_state(request).store, meeting.code, request.cookies.get(seat_cookie_name(meeting.code))):
-        return Redirect(f"/r/{meeting.code}", status_code=303)
-    return page(request, "invitation.html", meeting=meeting, member=member, token=token)
+    joined = await participant(_state(request).store, meeting.code, request.cookies.get(seat_cookie_name(meeting.code)))
+    return page(request, "invitation.html", meeting=meeting, member=member, token=token,
+                invitation=invitation, joined=joined is not None, answered=bool(answered))
+
+
+@post("/i/{token:str}/answer", name="invitation-answer")
+async def invitation_answer(request: Request, token: str) -> Template | Redirect:
+    found = await _invitation(request, token)
+    if found is None:
+        return page(request, "home.html", error="bad_invitation", status_code=404)
+    invitation, member, meeting = found
+    form = await request.form()
+    coming = str(form.get("coming", ""))
+    try:
+        needs = parse_text(str(form.get("accessibility", "")), 500)
+        dietary = parse_text(str(form.get("dietary", "")), 300)
+    except Invalid:
+        coming = ""
+    if coming not in ("yes", "no"):
+        return page(request, "invitation.html", meeting=meeting, member=member, token=token,
+                    invitation=invitation, joined=False, problem=True, status_code=400)
+    await answer(_state(request).store, invitation, coming == "yes", needs, dietary)
+    return Redirect(f"/i/{token}?answered=1", status_code=303)
 
 
 @post("/i/{token:str}", name="invitation-post")
@@ -218,6 +240,6 @@ async def switch_language(request: Request, to: str = "nb", next: str = "/") -> 
 
 
 ROUTES = [
-    home, join_by_code, join_page, join_post, invitation_page, invitation_join,
+    home, join_by_code, join_page, join_post, invitation_page, invitation_answer, invitation_join,
     participant_page, board_page, console_page, switch_language,
 ]

@@ -154,7 +154,7 @@ _BACKGROUND_OUT = {"immigrant": "innvandrer", "born_to_immigrants": "norskfødt 
 _LANGUAGE_OUT = {"nb": "bokmål", "nn": "nynorsk", "en": "engelsk"}
 
 
-def _safe(value: str) -> str:
+def spreadsheet_safe(value: str) -> str:
     """Spreadsheets run cells that start like a formula: keep them text."""
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
@@ -165,7 +165,7 @@ def write_members(members: list[Member]) -> bytes:
     writer.writerow([c.header for c in COLUMNS])
     for m in members:
         writer.writerow(
-            _safe(v)
+            spreadsheet_safe(v)
             for v in (
                 m.name, m.email, m.phone, str(m.birth_year or ""), _GENDER_OUT.get(m.gender, ""),
                 f.DISTRICT_NAMES.get(m.district, ""), _BACKGROUND_OUT.get(m.background, ""),

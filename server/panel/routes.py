@@ -11,32 +11,13 @@ from server.audit import record
 from server.pages import page
 from server.panel import fields as f
 from server.panel.composition import compare
+from server.panel.filters import choices, matches
 from server.panel.csv_io import COLUMNS, read_members, write_members, new_member_id
-from server.panel.population import AGE_BANDS, age_band
 from server.panel.privacy import erase_member, export_member
 from server.staff.accounts import Role, staff_or_refusal
 from server.store.records import AuditEntry, Member, StaffUser
 
 MAX_UPLOAD = 2 * 1024 * 1024
-
-
-def _choices() -> dict:
-    return {
-        "genders": f.GENDERS, "backgrounds": f.BACKGROUNDS, "statuses": f.STATUSES,
-        "districts": f.DISTRICTS, "age_bands": [name for name, _, _ in AGE_BANDS],
-    }
-
-
-def _matches(member: Member, q: dict[str, str], today: date) -> bool:
-    text = q.get("q", "").casefold()
-    return (
-        (not q.get("status") or member.status == q["status"])
-        and (not q.get("district") or member.district == q["district"])
-        and (not q.get("gender") or member.gender == q["gender"])
-        and (not q.get("background") or member.background == q["background"])
-        and (not q.get("age") or age_band(member.birth_year, today) == q["age"])
-        and (not text or text in member.name.casefold() or text in member.email)
-    )
 
 
 @get("/staff/panel", name="panel")
@@ -48,9 +29,9 @@ async def register(request: Request) -> Template | Redirect:
     q.setdefault("status", "active")
     members = await request.app.state.store.list(Member)
     today = date.today()
-    shown = sorted((m for m in members if _matches(m, q, today)), key=lambda m: m.name.casefold())
+    shown = sorted((m for m in members if matches(m, q, today)), key=lambda m: m.name.casefold())
     return page(request, "panel/list.html", user=user, members=shown, total=len(members), q=q,
-                district_names=f.DISTRICT_NAMES, **_choices())
+                district_names=f.DISTRICT_NAMES, **choices())
 
 
 def _from_form(form: dict[str, str]) -> tuple[dict, dict[str, tuple[str, dict]]]:
@@ -73,7 +54,7 @@ async def new_member(request: Request) -> Template | Redirect:
     user = await staff_or_refusal(request, Role.COORDINATOR)
     if not isinstance(user, StaffUser):
         return user
-    return page(request, "panel/member.html", user=user, member=None, values={"language": "nb"}, problems={}, **_choices())
+    return page(request, "panel/member.html", user=user, member=None, values={"language": "nb"}, problems={}, **choices())
 
 
 @post("/staff/panel/new", name="panel-create")
@@ -84,7 +65,7 @@ async def create(request: Request) -> Template | Redirect:
     form = await _form(request)
     values, problems = _from_form(form)
     if problems:
-        return page(request, "panel/member.html", user=user, member=None, values=form, problems=problems, status_code=400, **_choices())
+        return page(request, "panel/member.html", user=user, member=None, values=form, problems=problems, status_code=400, **choices())
     member = Member(id=new_member_id(), created_at=datetime.now(UTC), **values)
     store = request.app.state.store
     await store.put(member)
@@ -114,7 +95,7 @@ async def member_page(request: Request, member_id: str, saved: str = "") -> Temp
     member = await _member_or_404(request, member_id, user)
     if isinstance(member, Template):
         return member
-    return page(request, "panel/member.html", user=user, member=member, values=_shown(member), problems={}, saved=bool(saved), **_choices())
+    return page(request, "panel/member.html", user=user, member=member, values=_shown(member), problems={}, saved=bool(saved), **choices())
 
 
 @post("/staff/panel/{member_id:str}", name="panel-save")
@@ -128,7 +109,7 @@ async def save(request: Request, member_id: str) -> Template | Redirect:
     form = await _form(request)
     values, problems = _from_form(form)
     if problems:
-        return page(request, "panel/member.html", user=user, member=member, values=form, problems=problems, status_code=400, **_choices())
+        return page(request, "panel/member.html", user=user, member=member, values=form, problems=problems, status_code=400, **choices())
     changed = [k for k, v in values.items() if getattr(member, k) != v]
     updated = msgspec.structs.replace(member, **values)
     store = request.app.state.store
@@ -181,7 +162,7 @@ async def erase(request: Request, member_id: str) -> Template | Redirect:
         return member
     if (await _form(request)).get("confirm") != "yes":
         return page(request, "panel/member.html", user=user, member=member, values=_shown(member), problems={},
-                    erase_unconfirmed=True, status_code=400, **_choices())
+                    erase_unconfirmed=True, status_code=400, **choices())
     store = request.app.state.store
     await erase_member(store, member)
     await record(store, user.username, "erase_member", member.id)

@@ -13,11 +13,12 @@ from enum import IntEnum
 from litestar import Request
 from rooms.rejection import N_
 
+from server.auth import STAFF_SESSION_COOKIE as SESSION_COOKIE
+from server.auth import session_user
 from server.store import Store
 from server.store.records import StaffSession, StaffUser
 from server.tokens import hash_token, new_token
 
-SESSION_COOKIE = "ip_staff_session"
 SESSION_LIFETIME = timedelta(hours=12)
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -113,15 +114,7 @@ async def log_out(store: Store, token: str | None) -> None:
 
 
 async def current_user(request: Request) -> StaffUser | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    store: Store = request.app.state.store
-    session = await store.get(StaffSession, hash_token(token))
-    if session is None or session.expires_at <= datetime.now(UTC):
-        return None
-    user = await store.get(StaffUser, session.username)
-    return user if user is not None and user.active else None
+    return await session_user(request.app.state.store, request.cookies.get(SESSION_COOKIE))
 
 
 def may(user: StaffUser | None, role: Role) -> bool:

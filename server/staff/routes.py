@@ -1,4 +1,4 @@
-"""Staff pages: logging in and out, staff accounts, ended meetings and their outcomes."""
+"""Staff pages: logging in and out, and staff accounts."""
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
@@ -17,7 +17,7 @@ from server.staff.accounts import (
     log_out,
     staff_or_refusal,
 )
-from server.store.records import Meeting, Outcome, StaffUser
+from server.store.records import StaffUser
 
 
 def _next(target: str) -> str:
@@ -49,28 +49,6 @@ async def logout(request: Request) -> Redirect:
     gone = make_cookie(SESSION_COOKIE, "", request.app.state.settings)
     gone.max_age = 0
     return Redirect("/staff/login", status_code=303, cookies=[gone])
-
-
-@get("/staff", name="staff-meetings")
-async def meetings(request: Request) -> Template | Redirect:
-    user = await staff_or_refusal(request, Role.FACILITATOR)
-    if not isinstance(user, StaffUser):
-        return user
-    store = request.app.state.store
-    all_meetings = sorted(await store.list(Meeting), key=lambda m: m.created_at, reverse=True)
-    return page(request, "staff/meetings.html", user=user, meetings=all_meetings)
-
-
-@get("/staff/meetings/{code:str}", name="staff-outcome")
-async def outcome(request: Request, code: str) -> Template | Redirect:
-    user = await staff_or_refusal(request, Role.FACILITATOR)
-    if not isinstance(user, StaffUser):
-        return user
-    store = request.app.state.store
-    meeting = await store.get(Meeting, code)
-    if meeting is None:
-        return page(request, "error.html", status=404, status_code=404, user=user)
-    return page(request, "staff/outcome.html", user=user, meeting=meeting, outcome=await store.get(Outcome, code))
 
 
 @get("/staff/accounts", name="staff-accounts")
@@ -108,4 +86,4 @@ async def add_account(request: Request) -> Template | Redirect:
     return Redirect("/staff/accounts", status_code=303)
 
 
-ROUTES = [login_page, login, logout, meetings, outcome, accounts, add_account]
+ROUTES = [login_page, login, logout, accounts, add_account]
