@@ -5,6 +5,7 @@ from typing import ClassVar
 import msgspec
 
 from rooms.actors import Role
+from rooms.events import RecapLine
 
 
 class Command(msgspec.Struct, tag_field="cmd", frozen=True, kw_only=True):
@@ -71,6 +72,13 @@ class ShowLive(Command, tag="live_results"):
 
 class EndMeeting(Command, tag="end_meeting"):
     roles = FACILITATOR_ONLY
+
+
+class SetRecap(Command, tag="set_recap"):
+    """Sent by the server from the staff pages, with lines it has written from follow-ups."""
+
+    roles = FACILITATOR_ONLY
+    lines: list[RecapLine]
 
 
 class Join(Command, tag="join"):

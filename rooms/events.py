@@ -70,6 +70,20 @@ class BallotSeated(Event, tag="ballot_seated"):
     table: int
 
 
+class RecapLine(msgspec.Struct, frozen=True):
+    """One outcome of an earlier meeting and what became of it (`status` is a message id)."""
+
+    text: str
+    status: str
+    explanation: str = ""
+
+
+class RecapSet(Event, tag="recap_set"):
+    """What happened since last time, shown on the board and phones before the first round."""
+
+    lines: list[RecapLine]
+
+
 class MeetingEnded(Event, tag="meeting_ended"):
     pass
 
@@ -86,5 +100,6 @@ ROOM_EVENTS: tuple[type[Event], ...] = (
     TablesAssigned,
     TableAssigned,
     BallotSeated,
+    RecapSet,
     MeetingEnded,
 )

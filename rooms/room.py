@@ -12,6 +12,7 @@ from rooms.commands import (
     PauseRound,
     ResumeRound,
     RevealResults,
+    SetRecap,
     SetTimer,
     ShowLive,
     SplitTables,
@@ -23,6 +24,7 @@ from rooms.events import (
     LiveResultsSet,
     MeetingEnded,
     ParticipantJoined,
+    RecapSet,
     ResultsRevealed,
     RoundClosed,
     RoundPaused,
@@ -50,6 +52,7 @@ from rooms.text import clean_text
 MAX_NAME_LENGTH = 40
 MAX_TITLE_LENGTH = 120
 MAX_TIMER_SECONDS = 4 * 60 * 60
+MAX_RECAP_LINES = 8
 
 ROUND_COMMANDS: frozenset[type[Command]] = frozenset(
     c for t in ROUND_TYPES.values() for c in t.commands
@@ -106,6 +109,8 @@ def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -
             return _reveal(state, index)
         case SplitTables(size=size):
             return _split(state, size, salt=f"seq:{state.seq}")
+        case SetRecap(lines=lines):
+            return [RecapSet(lines=lines[:MAX_RECAP_LINES])]
         case ShowLive(round=index, live=live):
             rnd = state.round(index)
             if rnd is None:
@@ -238,6 +243,7 @@ def _with_statuses(state: RoomState, events: list[Event]) -> RoomState:
         current=state.current,
         ended=state.ended,
         tables=state.tables,
+        recap=state.recap,
     )
     for event in events:
         _apply_status(copy, event)
@@ -298,6 +304,8 @@ def apply(state: RoomState, event: Event) -> RoomState:
             state.tables[pid] = table
         case BallotSeated(round=index, ballot=ballot, table=table):
             state.rounds[index].ballot_tables[ballot] = table
+        case RecapSet(lines=lines):
+            state.recap = list(lines)
         case MeetingEnded():
             state.ended = True
         case _:

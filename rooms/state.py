@@ -63,6 +63,7 @@ class RoomState:
     current: int | None = None  # the round most recently started
     ended: bool = False
     tables: dict[str, int] = field(default_factory=dict)  # pid -> table number (1, 2, ...)
+    recap: list[Any] = field(default_factory=list)  # RecapLine: what happened since last time
 
     @property
     def opened(self) -> bool:

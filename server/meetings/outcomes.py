@@ -65,7 +65,10 @@ def build_histories(
         pid = pids.get(member)
         mine = [
             # A duplicate merged into another idea shares that idea's votes.
-            OutcomeIdea(i.id, i.text, None if i.hidden else votes.get(rnd.data.merged.get(i.id, i.id)))
+            OutcomeIdea(
+                i.id, i.text, None if i.hidden else votes.get(rnd.data.merged.get(i.id, i.id)),
+                follows=rnd.data.merged.get(i.id, i.id),
+            )
             for rnd in state.rounds
             if rnd.kind == "ideas" and pid is not None
             for i in ideas_by(rnd, pid)

@@ -5,23 +5,29 @@ import io
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import msgspec
 import segno
 from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
-
+from rooms import Rejection
+from rooms.actors import FACILITATOR
+from rooms.commands import SetRecap
+from rooms.events import RecapLine
 from rooms.rejection import N_
 
 from server.audit import record
 from server.i18n import LANGUAGES, translator
+from server.meetings.follow_up import STATUSES, follow_ups, item_text, record_follow_up
 from server.meetings.formats import FORMATS
 from server.meetings.invitations import check_in, invitations_to, invite, token_for
 from server.meetings.service import MeetingRefused, create_meeting, demo_plan
-from server.pages import page
+from server.pages import language_of, page
 from server.panel import fields as f
 from server.panel.csv_io import spreadsheet_safe
+from server.panel.composition import compare
 from server.panel.filters import choices, matches
 from server.staff.accounts import Role, staff_or_refusal
-from server.store.records import Invitation, Meeting, Member, Outcome, StaffUser
+from server.store.records import HistoryEntry, Invitation, Meeting, Member, Outcome, StaffUser
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -109,9 +115,106 @@ async def meeting_page(request: Request, code: str) -> Template | Redirect:
     answers = {"yes": 0, "no": 0, "": 0}
     for invitation, _ in people:
         answers[invitation.answer] = answers.get(invitation.answer, 0) + 1
-    outcome = await request.app.state.store.get(Outcome, code)
+    store = request.app.state.store
+    outcome = await store.get(Outcome, code)
+    attendees = None
+    if outcome is not None:
+        came = {e.member for e in await store.list(HistoryEntry) if e.meeting == code and e.attended}
+        attendees = compare([m for m in await store.list(Member) if m.id in came], date.today()) if came else None
     return page(request, "staff/meeting.html", user=user, meeting=meeting, invited=len(people), answers=answers,
-                checked_in=sum(1 for i, _ in people if i.checked_in_at), outcome=outcome)
+                checked_in=sum(1 for i, _ in people if i.checked_in_at), outcome=outcome, attendees=attendees,
+                follow_ups=await follow_ups(store, code), statuses=STATUSES)
+
+
+@post("/staff/meetings/{code:str}/follow-up", name="meeting-follow-up")
+async def follow_up(request: Request, code: str) -> Template | Redirect:
+    user = await staff_or_refusal(request, Role.COORDINATOR)
+    if not isinstance(user, StaffUser):
+        return user
+    meeting = await _meeting(request, code, user)
+    if isinstance(meeting, Template):
+        return meeting
+    store = request.app.state.store
+    outcome = await store.get(Outcome, code)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    item, status = form.get("item", ""), form.get("status", "")
+    try:
+        explanation = f.parse_text(form.get("explanation", ""), 1000)
+        decided_on = date.fromisoformat(form["decided_on"]) if form.get("decided_on") else None
+    except (f.Invalid, ValueError):
+        explanation, decided_on, status = "", None, ""
+    if outcome is None or status not in STATUSES or not item_text(outcome, item):
+        return page(request, "error.html", status=400, status_code=400, user=user)
+    await record_follow_up(store, code, item, status, explanation, decided_on, user.username)
+    await record(store, user.username, "follow_up", f"{code}/{item}", ["status", "explanation", "decided_on"])
+    return Redirect(f"/staff/meetings/{code}#outcome-title", status_code=303)
+
+
+@post("/staff/meetings/{code:str}/recap", name="meeting-recap")
+async def recap(request: Request, code: str) -> Template | Redirect:
+    """Put what became of earlier meetings' outcomes on this meeting's board."""
+    user = await staff_or_refusal(request, Role.COORDINATOR)
+    if not isinstance(user, StaffUser):
+        return user
+    meeting = await _meeting(request, code, user)
+    if isinstance(meeting, Template):
+        return meeting
+    store = request.app.state.store
+    earlier = sorted(
+        (m for m in await store.list(Meeting) if m.ended_at and m.code != code),
+        key=lambda m: m.ended_at, reverse=True,  # type: ignore[arg-type, return-value]
+    )
+    lines: list[RecapLine] = []
+    for past in earlier:
+        outcome = await store.get(Outcome, past.code)
+        if outcome is None:
+            continue
+        for done in (await follow_ups(store, past.code)).values():
+            lines.append(RecapLine(text=item_text(outcome, done.item), status=STATUSES[done.status], explanation=done.explanation))
+    result = await request.app.state.hub.execute(code, SetRecap(lines=lines), FACILITATOR)
+    if isinstance(result, Rejection):
+        return page(request, "error.html", status=409, status_code=409, user=user)
+    return Redirect(f"/staff/meetings/{code}?recap={len(lines)}", status_code=303)
+
+
+@get("/staff/meetings/{code:str}/outcome.json", name="meeting-outcome-json")
+async def outcome_json(request: Request, code: str) -> Response | Template | Redirect:
+    user = await staff_or_refusal(request, Role.FACILITATOR)
+    if not isinstance(user, StaffUser):
+        return user
+    store = request.app.state.store
+    outcome = await store.get(Outcome, code)
+    if outcome is None:
+        return page(request, "error.html", status=404, status_code=404, user=user)
+    data = {"outcome": msgspec.to_builtins(outcome), "follow_up": [msgspec.to_builtins(f) for f in (await follow_ups(store, code)).values()]}
+    return Response(msgspec.json.encode(data), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="resultat-{code}.json"'})
+
+
+@get("/staff/meetings/{code:str}/outcome.csv", name="meeting-outcome-csv")
+async def outcome_csv(request: Request, code: str) -> Response | Template | Redirect:
+    user = await staff_or_refusal(request, Role.FACILITATOR)
+    if not isinstance(user, StaffUser):
+        return user
+    store = request.app.state.store
+    outcome = await store.get(Outcome, code)
+    if outcome is None:
+        return page(request, "error.html", status=404, status_code=404, user=user)
+    done = await follow_ups(store, code)
+    tr = translator(language_of(request))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["runde", "type", "tittel", "tekst", "antall", "merknad", "oppfølging"])
+    for r in outcome.rounds:
+        for idea in r.ideas:
+            status = done.get(idea.id)
+            writer.writerow(spreadsheet_safe(str(v)) for v in (r.index + 1, r.type, r.title, idea.text, "" if idea.votes is None else idea.votes, "", tr(STATUSES[status.status]) if status else ""))
+        for row in r.rows:
+            label = tr(row.label) if row.translate else row.label
+            note = tr(row.note) if row.translate_note and row.note else row.note
+            writer.writerow(spreadsheet_safe(str(v)) for v in (r.index + 1, r.type, r.title, label, "" if row.count is None else row.count, note, ""))
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="resultat-{code}.csv"'})
 
 
 @get("/staff/meetings/{code:str}/invitees", name="meeting-invitees")
@@ -220,4 +323,7 @@ async def checkin(request: Request, code: str, invitation_id: str) -> Template |
     return Redirect(f"/staff/meetings/{code}/checkin#inv-{invitation_id}", status_code=303)
 
 
-ROUTES = [meetings, new_meeting, create, meeting_page, invitees, invite_members, letters, mail_merge, checkin_page, checkin]
+ROUTES = [
+    meetings, new_meeting, create, meeting_page, follow_up, recap, outcome_json, outcome_csv,
+    invitees, invite_members, letters, mail_merge, checkin_page, checkin,
+]

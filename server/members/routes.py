@@ -2,7 +2,8 @@ from litestar import Request, get
 from litestar.response import Template
 
 from server.pages import page
-from server.store.records import HistoryEntry, Invitation, Member
+from server.meetings.follow_up import STATUSES, follow_ups, item_text
+from server.store.records import HistoryEntry, Invitation, Member, Outcome
 from server.tokens import hash_token
 
 
@@ -15,7 +16,16 @@ async def history(request: Request, token: str) -> Template:
     member = await store.get(Member, invitation.member)
     entries = await store.list(HistoryEntry, prefix=f"{invitation.member}/")
     entries.sort(key=lambda e: e.date, reverse=True)
-    return page(request, "members/history.html", member=member, entries=entries, token=token)
+    done = {e.meeting: await follow_ups(store, e.meeting) for e in entries}
+    # Follow-ups of whole rounds (a proposal, a poll), with the round's title.
+    rounds = {}
+    for e in entries:
+        outcome = await store.get(Outcome, e.meeting)
+        rounds[e.meeting] = [
+            (item_text(outcome, item), f) for item, f in done[e.meeting].items() if outcome and item.startswith("round-")
+        ]
+    return page(request, "members/history.html", member=member, entries=entries, token=token,
+                follow_ups=done, round_follow_ups=rounds, statuses=STATUSES)
 
 
 ROUTES = [history]

@@ -151,6 +151,8 @@ class OutcomeIdea(msgspec.Struct):
     id: str
     text: str
     votes: int | None = None  # None where no vote was held on the idea
+    # The idea whose follow-up applies: this one, or the one it was merged into.
+    follows: str = ""
 
 
 class RoundOutcome(msgspec.Struct):
@@ -176,6 +178,24 @@ class Outcome(Record):
     @property
     def key(self) -> str:
         return self.meeting
+
+
+class FollowUp(Record):
+    """What the municipality did with an outcome: an idea (`item` = its id) or a whole round
+    (`item` = "round-<index>")."""
+
+    kind = "follow_up"
+    meeting: str
+    item: str
+    status: str  # considering | adopted | partly | not_adopted
+    explanation: str = ""
+    decided_on: date | None = None
+    staff: str = ""
+    updated_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.meeting}/{self.item}"
 
 
 class HistoryEntry(Record):

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.integration.test_panel import Staff, admin
-from tests.support.phone import Client, cookie_header, http_client, staff_login
+from tests.support.phone import Client, cookie_header, http_client, join_with_invitation, open_role, staff_login
 
 pytestmark = pytest.mark.anyio
 
@@ -96,3 +96,48 @@ async def test_a_facilitator_may_check_in_but_not_invite(server):
         assert (await dora.get(f"{meeting}/invitees")).status_code == 403
         assert (await dora.get(f"{meeting}/letters")).status_code == 403
         assert (await dora.post("/staff/meetings/new", {"title": "Eget møte", "date": "2026-12-11"})).status_code == 403
+
+
+async def test_you_said_we_did_reaches_the_member_and_the_next_board(server):
+    links = server.demo(members=1)
+    async with http_client() as http:
+        staff = await admin(http, server, links)
+        facilitator = await (await open_role(http, links["facilitator"], "facilitator")).connect()
+        phone = await (await join_with_invitation(http, links["participants"][0])).connect()
+        await facilitator.command("start_round", round=0)
+        await phone.wait_for(lambda c: 'value="post_idea"' in c.view)
+        posted = await phone.command("post_idea", text="Gatelys på Fornebu")
+        assert posted.result == ("ok", None)
+        await facilitator.command("end_meeting")
+        for client in (phone, facilitator):
+            await client.close()
+
+        meeting = f"/staff/meetings/{links['code']}"
+        page = (await staff.get(meeting)).text
+        assert "Gatelys på Fornebu" in page and "Hvem som kom" in page
+        item = re.search(r'name="item" value="(r0i\d+)"', page).group(1)
+        bad = await staff.post(f"{meeting}/follow-up", {"item": item, "status": "maybe"})
+        assert bad.status_code == 400
+        saved = await staff.post(f"{meeting}/follow-up", {"item": item, "status": "adopted", "explanation": "Kommunestyret vedtok lysene i mars.", "decided_on": "2027-03-14"})
+        assert saved.status_code == 303
+        await staff.post(f"{meeting}/follow-up", {"item": "round-4", "status": "considering", "explanation": "Forslaget utredes."})
+
+        history = (await http.get(f"{links['participants'][0]}/history")).text
+        assert "Gatelys på Fornebu" in history and "Vedtatt" in history and "Kommunestyret vedtok lysene i mars." in history
+        assert "14.03.2027" in history and "Forslaget utredes." in history
+
+        exported = (await staff.get(f"{meeting}/outcome.json")).json()
+        assert exported["follow_up"][0]["status"] in ("adopted", "considering")
+        table = (await staff.get(f"{meeting}/outcome.csv")).content.decode("utf-8-sig")
+        assert "Gatelys på Fornebu" in table and "Vedtatt" in table
+
+        # The next meeting opens with what happened since last time.
+        made = await staff.post("/staff/meetings/new", {"title": "Neste møte", "date": "2027-04-01", "format": "brainwriting"})
+        next_code = made.headers["location"].rsplit("/", 1)[-1]
+        recap = await staff.post(f"/staff/meetings/{next_code}/recap")
+        assert recap.status_code == 303 and recap.headers["location"].endswith("recap=2")
+        board = Client(server.base, next_code, audience="board", cookies=dict(staff.cookies))
+        await board.connect()
+        await board.wait_for(lambda c: "Gatelys på Fornebu" in c.view)
+        assert "Vedtatt" in board.view and "Kommunestyret vedtok lysene i mars." in board.view
+        await board.close()
