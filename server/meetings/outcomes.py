@@ -6,7 +6,7 @@ from rooms import Event, RoomState, contributors
 from rooms.events import MeetingEnded
 from rooms.rounds import ROUND_TYPES
 from rooms.rounds.dots import results as dot_results
-from rooms.rounds.ideas import ideas_by, visible_ideas
+from rooms.rounds.ideas import ideas_by, merged_into, visible_ideas
 
 from server.store import Store
 from server.meetings.invitations import invitations_to
@@ -29,7 +29,14 @@ def build_outcome(state: RoomState, ended_at: datetime) -> Outcome:
     for rnd in state.rounds:
         ideas: list[OutcomeIdea] = []
         if rnd.kind == "ideas":
-            ideas = [OutcomeIdea(i.id, i.text, votes.get(i.id)) for i in visible_ideas(rnd)]
+            themes = rnd.data.themes
+            ideas = [
+                OutcomeIdea(
+                    i.id, i.text, votes.get(i.id), theme=themes.get(rnd.data.theme_of.get(i.id, ""), ""),
+                    merged=len(merged_into(rnd, i.id)),
+                )
+                for i in visible_ideas(rnd)
+            ]
         elif rnd.kind == "dots":
             ideas = [OutcomeIdea(i.id, i.text, n) for i, n in dot_results(state, rnd)]
         rounds.append(

@@ -153,6 +153,8 @@ class OutcomeIdea(msgspec.Struct):
     votes: int | None = None  # None where no vote was held on the idea
     # The idea whose follow-up applies: this one, or the one it was merged into.
     follows: str = ""
+    theme: str = ""  # the theme the facilitator grouped it under, if any
+    merged: int = 0  # how many similar ideas were merged into this one
 
 
 class RoundOutcome(msgspec.Struct):

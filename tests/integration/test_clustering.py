@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.support.phone import http_client, join_with_code, open_role
+from tests.support.phone import cookie_header, http_client, join_with_code, open_role, staff_login
 
 pytestmark = pytest.mark.anyio
 
@@ -58,5 +58,11 @@ async def test_merge_theme_and_vote_over_themes(server):
         await board.wait_for(lambda c: c.view_seq >= shown.seq)
         votes = dict(re.findall(r'<span class="result-text">([^<]*)</span>.*?<span class="result-votes">(\d+)', board.view, re.S))
         assert votes == {"Møteplasser": "3", "Transport": "1"}
+
+        # The outcome keeps the themes and the merge for staff.
+        await facilitator.command("end_meeting")
+        staff = await staff_login(http, links)
+        outcome = (await http.get(f"{server.base}/staff/meetings/{links['code']}", headers=cookie_header(staff))).text
+        assert re.search(r"Flere benker <span class=\"dupes\">\(\+1 lignende\)</span></td><td>Møteplasser</td>", outcome)
         for client in (*phones, board, facilitator):
             await client.close()
