@@ -5,13 +5,16 @@ typed in a spreadsheet (Norwegian or English, any case) is mapped to the codes b
 """
 
 import csv
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from rooms.rejection import N_
 
-DATA = Path(__file__).resolve().parent / "data"
+# Another municipality points POPULATION_DATA at a folder with its own files of the same shape
+# (districts and population by sex and age), see server/panel/data/README.md.
+DATA = Path(os.environ.get("POPULATION_DATA") or Path(__file__).resolve().parent / "data")
 
 GENDERS = {"female": N_("Woman"), "male": N_("Man"), "other": N_("Other"), "": N_("Not stated")}
 BACKGROUNDS = {
