@@ -12,7 +12,7 @@ from server.meetings.service import CreatedMeeting, create_demo
 from server.settings import Settings
 from server.staff.accounts import ROLE_NAMES, create_user
 from server.store.records import StaffUser
-from server.store.sqlite import SQLiteStore
+from server.store import open_store
 
 DEMO_ADMIN = "demo-admin"
 
@@ -32,7 +32,7 @@ def links(settings: Settings, created: CreatedMeeting, staff_password: str) -> d
 
 
 async def _demo(settings: Settings, members: int) -> tuple[CreatedMeeting, str]:
-    store = await SQLiteStore(settings.database_path).open()
+    store = await open_store(settings)
     try:
         # A fresh password each time the demo runs; the account is the demo's administrator.
         password = secrets.token_urlsafe(12)
@@ -61,7 +61,7 @@ def demo(args: argparse.Namespace) -> None:
 
 
 async def _add_staff(settings: Settings, username: str, name: str, role: str, password: str) -> None:
-    store = await SQLiteStore(settings.database_path).open()
+    store = await open_store(settings)
     try:
         if await store.get(StaffUser, username.lower()) is not None:
             raise SystemExit(f"{username} exists already")

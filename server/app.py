@@ -31,7 +31,7 @@ from server.realtime.hub import Hub
 from server.realtime.ws import room_socket
 from server.settings import Settings
 from server.staff import routes as staff_routes
-from server.store.sqlite import SQLiteStore
+from server.store import open_store
 
 OSLO = ZoneInfo("Europe/Oslo")
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -104,13 +104,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logs.configure()
     env = template_environment()
-    channels = channels_plugin()
+    channels = channels_plugin(settings.redis_url, settings.redis_prefix)
     views = RoomViews(env)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        store = await SQLiteStore(settings.database_path).open()
+        store = await open_store(settings)
         hub = Hub(store, views, channels, outcome_recorder(store), settings.flush_interval)
+        hub.start()
         app.state.store, app.state.hub = store, hub
         try:
             yield

@@ -10,6 +10,8 @@ from pathlib import Path
 class Settings:
     database_path: str = "data/innbyggerpanel.sqlite3"
     redis_url: str | None = None
+    # Keys (and pub/sub channels) under this prefix: several apps or test runs share one Redis.
+    redis_prefix: str = "ip:"
     secret_key: str = ""
     base_url: str = "http://localhost:8000"
     port: int = 8000
@@ -32,6 +34,7 @@ class Settings:
         return cls(
             database_path=database_path,
             redis_url=env.get("REDIS_URL") or None,
+            redis_prefix=env.get("REDIS_PREFIX", cls.redis_prefix),
             secret_key=env.get("SECRET_KEY") or _local_secret(database_path),
             base_url=env.get("BASE_URL", f"http://localhost:{port}").rstrip("/"),
             port=port,

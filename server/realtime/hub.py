@@ -17,6 +17,7 @@ from server.store import Store
 log = logging.getLogger(__name__)
 
 UNLOAD_AFTER = 60.0  # seconds without sockets before a room is dropped from memory
+HEAD_CHECK_INTERVAL = 1.0
 
 
 class Hub:
@@ -37,6 +38,23 @@ class Hub:
         self._loading: dict[str, asyncio.Task[LiveRoom | None]] = {}
         self._subscriptions: dict[str, tuple[Subscriber, asyncio.Task[None]]] = {}
         self._unload_timers: dict[str, asyncio.TimerHandle] = {}
+        self._watcher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """With a shared store, look at every live room's log head each second: announcements
+        lost while Redis was away (pub/sub keeps nothing) are caught up from the log."""
+        if getattr(self.store, "shared", False) and self._watcher is None:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch_heads(), name="hub-heads")
+
+    async def _watch_heads(self) -> None:
+        while True:
+            await asyncio.sleep(HEAD_CHECK_INTERVAL)
+            for room in list(self._rooms.values()):
+                try:
+                    if await self.store.head(room.code) > room.state.seq:
+                        await room.catch_up()
+                except Exception:
+                    log.warning("room %s: could not check the log's head", room.code)
 
     async def room(self, code: str) -> LiveRoom | None:
         """The live room, loaded from the store if needed; None if no such room exists."""
@@ -144,6 +162,10 @@ class Hub:
             await room.stop()
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
         for timer in self._unload_timers.values():
             timer.cancel()
         self._unload_timers.clear()

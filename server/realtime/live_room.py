@@ -192,6 +192,17 @@ class LiveRoom:
         for _ in range(MAX_CONFLICT_RETRIES):
             base_seq = self.state.seq
             results, events, nonces = self._decide_batch(batch)
+            if self.store.shared and any(isinstance(r, Rejection) for r in results):
+                # Another process may have moved the room on (opened the round this phone is
+                # answering): never refuse on a stale view.
+                try:
+                    stale = await self.store.head(self.code) > base_seq
+                except StoreUnavailable:
+                    stale = False
+                if stale:
+                    self._rebuild()
+                    await self._catch_up_locked()
+                    continue
             if not events:
                 return results
             encoded = [encode_event(e) for e in events]

@@ -19,6 +19,10 @@ class StoreUnavailable(Exception):
 
 
 class Store(Protocol):
+    # True when other processes may append to the same rooms (then a refusal decided on this
+    # process's view is checked against the log's head before it is sent).
+    shared: bool
+
     async def append(
         self, room: str, expected_seq: int, events: list[bytes], nonces: Mapping[str, int] = {}
     ) -> int:
@@ -31,6 +35,10 @@ class Store(Protocol):
         ...
 
     async def read(self, room: str, after_seq: int = 0) -> list[tuple[int, bytes]]: ...
+
+    async def head(self, room: str) -> int:
+        """The sequence number of the room's last event (0 for none)."""
+        ...
 
     async def read_nonces(self, room: str, after_seq: int = 0) -> dict[str, int]:
         """Nonce keys recorded with appends after `after_seq`, with the seq each reached."""

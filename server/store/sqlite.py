@@ -37,6 +37,9 @@ _encoder = msgspec.json.Encoder()
 
 
 class SQLiteStore:
+    # One process writes the file: what it holds in memory is the latest.
+    shared = False
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
@@ -115,6 +118,12 @@ class SQLiteStore:
             "SELECT seq, data FROM events WHERE room = ? AND seq > ? ORDER BY seq",
             (room, after_seq),
         ).fetchall()
+
+    async def head(self, room: str) -> int:
+        (seq,) = await self._run(
+            lambda: self.db.execute("SELECT coalesce(max(seq), 0) FROM events WHERE room = ?", (room,)).fetchone()
+        )
+        return seq
 
     async def read_nonces(self, room: str, after_seq: int = 0) -> dict[str, int]:
         rows = await self._run(

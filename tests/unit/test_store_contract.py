@@ -1,6 +1,7 @@
 """The storage contract. Every store implementation must pass these unchanged."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -8,20 +9,35 @@ import pytest
 
 from server.store import AppendConflict, StoreUnavailable
 from server.store.records import HistoryEntry, Meeting, Member
+from server.store.redis import RedisStore
 from server.store.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["sqlite"])
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["sqlite", "redis"])
 async def store(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator:
-    s = await SQLiteStore(tmp_path / "contract.sqlite3").open()
+    if request.param == "sqlite":
+        s = await SQLiteStore(tmp_path / "contract.sqlite3").open()
+        yield s
+        await s.close()
+        return
+    # The real Redis, with a key prefix of this test's own, wiped afterwards.
+    s = await RedisStore(REDIS_URL, prefix=f"test:{uuid.uuid4().hex}:").open()
     yield s
+    if s._redis is None:
+        s = await RedisStore(REDIS_URL, prefix=s.prefix).open()
+    await s.wipe()
     await s.close()
 
 
 async def test_appends_get_consecutive_sequence_numbers(store):
+    assert await store.head("R1") == 0
     assert await store.append("R1", 0, [b'{"a":1}', b'{"a":2}']) == 2
+    assert await store.head("R1") == 2
     assert await store.append("R1", 2, [b'{"a":3}']) == 3
     assert await store.read("R1") == [(1, b'{"a":1}'), (2, b'{"a":2}'), (3, b'{"a":3}')]
     assert await store.read("R1", 2) == [(3, b'{"a":3}')]
@@ -91,7 +107,7 @@ async def test_deleted_records_are_gone_from_the_files_too(store, tmp_path):
     await store.forget()
     assert await store.get(Member, "m1") is None
     assert [m.id for m in await store.list(Member)] == ["m2"]
-    for path in tmp_path.iterdir():
+    for path in tmp_path.iterdir():  # the SQLite file and its journal; Redis keeps no file here
         assert b"Erase Me Please" not in path.read_bytes(), path.name
 
 
