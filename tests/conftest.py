@@ -51,12 +51,19 @@ class ServerProcess:
             **self.extra_env,
         }
 
-    def start(self, timeout: float = 20.0) -> "ServerProcess":
+    def start(self, timeout: float = 60.0) -> "ServerProcess":
+        return self.spawn().wait_ready(timeout)
+
+    def spawn(self) -> "ServerProcess":
         self.log_path = self.database.with_suffix(f".{self.port}.log")
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "serve"], cwd=ROOT, env=self.env, stdout=log, stderr=log
         )
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> "ServerProcess":
+        assert self.proc is not None and self.log_path is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -86,6 +93,13 @@ class ServerProcess:
             cwd=ROOT, env=self.env, check=True, capture_output=True, text=True,
         )
         return json.loads(out.stdout)
+
+
+def start_all(servers: list[ServerProcess]) -> list[ServerProcess]:
+    """Start several servers side by side (each takes a second or two to import)."""
+    for server in servers:
+        server.spawn()
+    return [server.wait_ready() for server in servers]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from rooms.codec import decode_event
 from rooms.rounds.dots import DotsCast
 from server.store.redis import RedisStore
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, start_all
 from tests.support.phone import Client, http_client, join_with_code, open_role
 
 pytestmark = pytest.mark.anyio
@@ -24,7 +24,7 @@ VOTES = re.compile(r'<span class="result-text">([^<]*)</span>.*?<span class="res
 @pytest.fixture
 async def cluster(tmp_path) -> AsyncIterator[tuple[list[ServerProcess], dict[str, str]]]:
     env = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"t{uuid.uuid4().hex[:10]}:"}
-    servers = [ServerProcess(tmp_path / f"p{i}.sqlite3", extra_env=env).start() for i in range(3)]
+    servers = start_all([ServerProcess(tmp_path / f"p{i}.sqlite3", extra_env=env) for i in range(3)])
     yield servers, env
     for server in servers:
         server.stop()
