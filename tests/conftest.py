@@ -87,6 +87,13 @@ class ServerProcess:
             self.proc.wait()
         self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to flush or close anything."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
     def demo(self, members: int = 3) -> dict:
         out = subprocess.run(
             [sys.executable, "-m", "server", "demo", "--members", str(members), "--json"],
