@@ -34,6 +34,7 @@ class ServerProcess:
     extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
+    log_dir: Path | None = None  # beside the database unless given
 
     @property
     def base(self) -> str:
@@ -55,7 +56,8 @@ class ServerProcess:
         return self.spawn().wait_ready(timeout)
 
     def spawn(self) -> "ServerProcess":
-        self.log_path = self.database.with_suffix(f".{self.port}.log")
+        folder = self.log_dir or self.database.parent
+        self.log_path = folder / f"{self.database.stem}.{self.port}.log"
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "serve"], cwd=ROOT, env=self.env, stdout=log, stderr=log

@@ -212,8 +212,9 @@ class LiveRoom:
                 self._rebuild()
                 await self._catch_up_locked()
                 continue
-            except StoreUnavailable:
+            except StoreUnavailable as problem:
                 METRICS.store_errors += 1
+                log.warning("room %s: the store refused an append: %s", self.code, problem)
                 self._rebuild()
                 return [STORE_DOWN if isinstance(r, Accepted) and not r.duplicate else r for r in results]
             METRICS.appends += 1

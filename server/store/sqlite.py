@@ -106,7 +106,9 @@ class SQLiteStore:
             # A nonce recorded by another process in the meantime: the caller reloads.
             raise AppendConflict(room, expected, -1) from None
         except BaseException:
-            db.execute("ROLLBACK")
+            # A full disk can fail the COMMIT itself, after which SQLite has already rolled back.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
         return expected + len(events)
 

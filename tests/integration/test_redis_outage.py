@@ -74,7 +74,6 @@ async def _until_ok(phone: Client, nonce: str, attempts: int = 40, **fields) -> 
         if frame.result == ("ok", None):
             return attempt
         assert frame.result == ("rejected", "store_unavailable"), frame.text[:200]
-        phone.frames.clear()
     raise AssertionError("never accepted")
 
 

@@ -104,14 +104,17 @@ class Client:
         await self.ws.send(json.dumps({"cmd": cmd, "nonce": nonce, **fields}))
         return nonce
 
-    def answer(self, nonce: str) -> Frame | None:
-        return next((f for f in self.frames if f.ack == nonce), None)
+    def answer(self, nonce: str, since: int = 0) -> Frame | None:
+        """The first frame answering `nonce`, among frames from index `since` on."""
+        return next((f for f in self.frames[since:] if f.ack == nonce), None)
 
     async def command(self, cmd: str, nonce: str | None = None, timeout: float = 10.0, **fields: object) -> Frame:
-        """Send a command and wait for the frame that answers it."""
+        """Send a command and wait for the frame that answers it (this time: a nonce sent again
+        gets a new answer)."""
+        since = len(self.frames)
         nonce = await self.send(cmd, nonce, **fields)
-        await self.wait_for(lambda c: c.answer(nonce) is not None, timeout)
-        frame = self.answer(nonce)
+        await self.wait_for(lambda c: c.answer(nonce, since) is not None, timeout)
+        frame = self.answer(nonce, since)
         assert frame is not None
         return frame
 
