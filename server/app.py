@@ -83,9 +83,21 @@ async def metrics() -> str:
     return METRICS.render()
 
 
+# The facts of the accessibility statement (tilgjengelighetserklæring); its text is in the
+# catalogs. Update `updated` whenever the statement or the known deviations change.
+STATEMENT = {
+    "owner": "Bærum kommune",
+    "email": "post@baerum.kommune.no",
+    "phone": "67 50 40 50",
+    "answer_days": 10,
+    "made": "27.11.2026",
+    "updated": "27.11.2026",
+}
+
+
 @get("/tilgjengelighet", name="accessibility")
 async def accessibility(request: Request) -> Response:
-    return page(request, "accessibility.html")
+    return page(request, "accessibility.html", statement=STATEMENT)
 
 
 def _error_page(request: Request, exc: HTTPException) -> Response:
