@@ -6,7 +6,8 @@
 (function () {
   "use strict";
 
-  var unacknowledged = new Map(); // nonce -> {data, button}
+  var unacknowledged = new Map(); // nonce -> {data, button, form, draft}
+  var focused = null; // what had the focus before a new view replaced it (see restoreFocus)
   var ACK = /data-ack="([^"]*)"[^>]*data-result="(\w+)"/g;
 
   function newNonce() {
@@ -31,6 +32,7 @@
     var form = event.target.closest("form");
     var button = form && form.querySelector("button[type=submit]");
     if (button) {
+      if (form.contains(document.activeElement)) focused = focusKey(button);
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
     }
@@ -65,8 +67,42 @@
     }
   });
 
+  // Focus: a new view replaces the buttons, so the one just pressed (or the field being typed
+  // in) would lose focus and a keyboard or screen-reader user would start again from the top.
+  // Remember what had focus before a swap and focus its counterpart in the new view.
+  function focusKey(el) {
+    var view = document.getElementById("view");
+    if (!el || !view || !view.contains(el)) return null;
+    if (el.id) return "#" + el.id;
+    var form = el.closest("form");
+    if (!form) return null;
+    return "form:" + Array.prototype.map.call(form.querySelectorAll("input[type=hidden]"), function (i) {
+      return i.name + "=" + i.value;
+    }).join("&");
+  }
+  function findByKey(key) {
+    if (key.charAt(0) === "#") return document.getElementById(key.slice(1));
+    var forms = document.querySelectorAll("#view form");
+    for (var i = 0; i < forms.length; i++) {
+      var control = forms[i].querySelector("button, textarea, select, input:not([type=hidden])");
+      if (control && focusKey(control) === key) return control;
+    }
+    return null;
+  }
+  document.addEventListener("htmx:ws:before:message:incoming", function () {
+    var key = focusKey(document.activeElement);
+    if (key) focused = key;
+  });
+  function restoreFocus() {
+    if (!focused || (document.activeElement && document.activeElement !== document.body)) return;
+    var el = findByKey(focused);
+    focused = null;
+    if (el && !el.disabled) el.focus({ preventScroll: true });
+  }
+
   document.addEventListener("htmx:ws:after:message:incoming", function () {
     restoreDrafts();
+    restoreFocus();
     announce(false);
   });
 
