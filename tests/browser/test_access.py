@@ -121,6 +121,12 @@ async def run_meeting(m: Meeting, http) -> None:
     await m.state("statements-open", command="start_round", round=STATEMENTS)
     await m.state("statements-results", command="reveal", round=STATEMENTS)
     await m.state("ended", command="end_meeting", confirm="yes")
+    # The outcome as staff see it: every round's results in tables.
+    staff = watch_console(await m.desk_ctx.new_page(), m.errors)
+    await staff.goto(m.links["staff"])
+    await staff.goto(f"{m.server.base}/staff/meetings/{m.links['code']}")
+    await expect(staff.locator("table.ds-table").first).to_be_visible()
+    await m.check(staff, "staff-outcome-of-this-meeting", full_page=True)
     await m.close()
 
 
