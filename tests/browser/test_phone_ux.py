@@ -203,6 +203,15 @@ async def test_reconnecting_drafts_and_one_announcement_per_change(tmp_path, bro
             await expect(phone.get_by_label("Ideen din")).to_have_value("Gatelys på Fornebu")
             await expect(phone.locator("#connection")).to_have_attribute("data-state", "open")
 
+            # Back to the join page and on again: the same seat, the draft still there.
+            whoami = await phone.locator(".whoami").text_content()
+            await phone.go_back()
+            if "/j/" in phone.url:  # the join page from the browser's cache: join again
+                await phone.locator("form[action^='/j/'] button[type=submit]").click()
+            await expect(phone.locator(".whoami")).to_have_text(whoami)
+            await expect(phone.get_by_label("Ideen din")).to_have_value("Gatelys på Fornebu")
+            await expect(phone.locator("#connection")).to_have_attribute("data-state", "open")
+
             # Sending it: the own view changes, but the meeting has not moved on, so nothing is
             # announced again; the notice says it was received; the draft is gone.
             await phone.evaluate("() => { document.getElementById('announcer').textContent = ''; }")
