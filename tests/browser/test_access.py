@@ -42,9 +42,10 @@ class Meeting:
         self.phone_ctx = await new_context(self.browser, self.language, **PHONE)
         self.desk_ctx = await new_context(self.browser, self.language, **DESK)
         self.phone = watch_console(await self.phone_ctx.new_page(), self.errors)
-        await self.phone.goto(self.links["join"])
-        await self.check(self.phone, "join", full_page=True)
-        await self.phone.locator("form[action^='/j/'] button[type=submit]").click()
+        # The browser's phone is an invited member: their history shows the meeting afterwards.
+        await self.phone.goto(self.links["participants"][0])
+        await self.check(self.phone, "invitation", full_page=True)
+        await self.phone.locator("form[action^='/i/'] button[type=submit]").click()
         await expect(self.phone.locator(".whoami")).to_be_visible()
         self.board = watch_console(await self.desk_ctx.new_page(), self.errors)
         await self.board.goto(self.links["board"])
@@ -127,6 +128,10 @@ async def run_meeting(m: Meeting, http) -> None:
     await staff.goto(f"{m.server.base}/staff/meetings/{m.links['code']}")
     await expect(staff.locator("table.ds-table").first).to_be_visible()
     await m.check(staff, "staff-outcome-of-this-meeting", full_page=True)
+    history = watch_console(await m.phone_ctx.new_page(), m.errors)
+    await history.goto(m.links["participants"][0] + "/history")
+    await expect(history.locator(".idea-list")).to_contain_text("Lys i lysløypa hele vinteren")
+    await m.check(history, "history-after-the-meeting", full_page=True)
     await m.close()
 
 
@@ -155,6 +160,7 @@ async def test_every_other_page_passes_axe_in_bokmal_and_english(server, browser
             pages = {
                 "home": server.base + "/",
                 "home-unknown-code": server.base + "/join?code=ZZZZZZ",
+                "join": f"{server.base}/j/{code}",
                 "invitation": links["participants"][0],
                 "history": links["participants"][0] + "/history",
                 "accessibility": server.base + "/tilgjengelighet",
