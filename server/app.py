@@ -1,5 +1,6 @@
 """The Litestar application: create_app() wires settings, store, hub, pages and the socket."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -32,6 +33,8 @@ from server.realtime.ws import room_socket
 from server.settings import Settings
 from server.staff import routes as staff_routes
 from server.store import open_store
+
+log = logging.getLogger("server.app")
 
 OSLO = ZoneInfo("Europe/Oslo")
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -85,13 +88,31 @@ async def metrics() -> str:
     return METRICS.render()
 
 
+# The facts of the accessibility statement (tilgjengelighetserklæring); its text is in the
+# catalogs. Update `updated` whenever the statement or the known deviations change.
+STATEMENT = {
+    "owner": "Bærum kommune",
+    "email": "post@baerum.kommune.no",
+    "phone": "67 50 40 50",
+    "answer_days": 10,
+    "made": "27.11.2026",
+    "updated": "27.11.2026",
+}
+
+
 @get("/tilgjengelighet", name="accessibility")
 async def accessibility(request: Request) -> Response:
-    return page(request, "accessibility.html")
+    return page(request, "accessibility.html", statement=STATEMENT)
 
 
 def _error_page(request: Request, exc: HTTPException) -> Response:
     return page(request, "error.html", status_code=exc.status_code, status=exc.status_code)
+
+
+def _crash_page(request: Request, exc: Exception) -> Response:
+    # Litestar swallows unexpected errors quietly unless in debug mode; operators need the trace.
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return page(request, "error.html", status_code=500, status=500)
 
 
 def _add_security_headers(response: Response) -> Response:
@@ -143,6 +164,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key, cookie_secure=settings.cookie_secure, cookie_samesite="lax"
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
-        exception_handlers={HTTPException: _error_page},
+        exception_handlers={HTTPException: _error_page, Exception: _crash_page},
         after_request=_add_security_headers,
     )

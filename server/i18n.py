@@ -1,33 +1,71 @@
 """Message catalogs (Bokmål default, Nynorsk, English) and choosing a person's language.
 
 Message ids are English; web/locale/<lang>/LC_MESSAGES/messages.po hold the translations and are
-read at start-up with Babel, so no compiled files are kept. Adding a language = adding a catalog
-and a line in LANGUAGES.
+read at start-up with Babel, so no compiled files are kept.
+
+Adding a language = adding its catalog (`pybabel init -l <code>`, then translate) and its code in
+ORDER. Its name (in that language) and its text direction (`ltr`/`rtl`) come from Babel's locale
+data, so a right-to-left language such as Arabic mirrors the pages by itself. Catalogs in the
+folders of EXTRA_LOCALE_DIRS (separated by the path separator) are read too: a municipality can
+keep its own languages outside the code, and the tests use it for a right-to-left stub.
 """
 
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass
+from gettext import c2py
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "web" / "locale"
-
-# code -> (name in that language, text direction)
-LANGUAGES: dict[str, tuple[str, str]] = {
-    "nb": ("Norsk bokmål", "ltr"),
-    "nn": ("Norsk nynorsk", "ltr"),
-    "en": ("English", "ltr"),
-}
 DEFAULT_LANGUAGE = "nb"
-_ALIASES = {"no": "nb", "nb": "nb", "nn": "nn", "en": "en"}
+SOURCE_LANGUAGE = "en"  # the message ids: needs no catalog
+# The languages in the order the language menu shows them; others follow in code order.
+ORDER = ("nb", "nn", "en")
+# Browser language tags that mean one of ours.
+_ALIASES = {"no": "nb"}
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str  # in the language itself
+    direction: str  # "ltr" or "rtl"
+    catalog: Path | None  # None for the source language
+
+
+def _language(code: str, catalog: Path | None) -> Language:
+    try:
+        locale = Locale.parse(code)
+        name = locale.get_display_name(locale) or code
+        direction = locale.text_direction
+    except (ValueError, UnknownLocaleError):
+        name, direction = code, "ltr"
+    return Language(code, name[:1].upper() + name[1:], direction, catalog)
+
+
+def _discover() -> dict[str, Language]:
+    folders = [LOCALE_DIR] + [Path(p) for p in os.environ.get("EXTRA_LOCALE_DIRS", "").split(os.pathsep) if p]
+    found: dict[str, Path | None] = {SOURCE_LANGUAGE: None}
+    for folder in folders:
+        for po in sorted(folder.glob("*/LC_MESSAGES/messages.po")):
+            found[po.parent.parent.name] = po
+    codes = sorted(found, key=lambda c: (ORDER.index(c) if c in ORDER else len(ORDER), c))
+    return {code: _language(code, found[code]) for code in codes}
+
+
+LANGUAGES: dict[str, Language] = _discover()
 
 
 class Translator:
-    def __init__(self, code: str, messages: Mapping[str, str]) -> None:
+    def __init__(self, code: str, messages: Mapping[Any, Any], plural=None) -> None:
         self.code = code
-        self.direction = LANGUAGES[code][1]
+        self.direction = LANGUAGES[code].direction
         self._messages = messages
+        self._plural = plural or (lambda n: int(n != 1))
 
     def gettext(self, message: str, **params: Any) -> str:
         text = self._messages.get(message) or message
@@ -36,20 +74,22 @@ class Translator:
     __call__ = gettext
 
     def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
-        forms = self._messages.get((singular, plural))  # type: ignore[call-overload]
+        forms = self._messages.get((singular, plural))
         if forms:
-            text = forms[0] if n == 1 else forms[1]
+            index = self._plural(n)
+            text = forms[index] if index < len(forms) else forms[-1]
         else:
             text = singular if n == 1 else plural
         return text % {"num": n, **params}
 
 
-def _load(code: str) -> Translator:
+def _load(language: Language) -> Translator:
     messages: dict[Any, Any] = {}
-    path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
-    if path.exists():
-        with path.open("rb") as f:
-            catalog = read_po(f, locale=code.replace("nb", "nb_NO").replace("nn", "nn_NO"))
+    plural = None
+    if language.catalog is not None and language.catalog.exists():
+        with language.catalog.open("rb") as f:
+            catalog = read_po(f, locale=language.code.replace("nb", "nb_NO").replace("nn", "nn_NO"))
+        plural = c2py(catalog.plural_expr)
         for msg in catalog:
             if not msg.id or msg.fuzzy:
                 continue
@@ -58,10 +98,10 @@ def _load(code: str) -> Translator:
                     messages[msg.id[:2]] = tuple(msg.string)
             elif msg.string:
                 messages[msg.id] = msg.string
-    return Translator(code, messages)
+    return Translator(language.code, messages, plural)
 
 
-_TRANSLATORS = {code: _load(code) for code in LANGUAGES}
+_TRANSLATORS = {code: _load(language) for code, language in LANGUAGES.items()}
 
 
 def translator(code: str | None) -> Translator:
@@ -79,7 +119,8 @@ def pick_language(cookie: str | None, accept_language: str | None, default: str 
             weight = float(q) if q else 1.0
         except ValueError:
             weight = 0.0
-        base = tag.strip().lower().split("-")[0]
-        if base in _ALIASES and weight > 0:
-            weighted.append((-weight, i, _ALIASES[base]))
+        base = tag.strip().lower().replace("_", "-").split("-")[0]
+        base = _ALIASES.get(base, base)
+        if base in LANGUAGES and weight > 0:
+            weighted.append((-weight, i, base))
     return min(weighted)[2] if weighted else default

@@ -17,7 +17,7 @@ async def test_a_phone_joins_with_the_code_posts_an_idea_and_the_board_counts(se
     board = await board_ctx.new_page()
     board.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     await board.goto(links["board"])
-    await expect(board.locator(".join-code")).to_have_text(links["code"])
+    await expect(board.locator(".join-code [aria-hidden=true]")).to_have_text(links["code"])
     await expect(board.locator("svg.qr")).to_be_visible()
     joined = board.locator("#view .joined .number")
     await expect(joined).to_have_text("0")

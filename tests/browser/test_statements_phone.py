@@ -42,7 +42,7 @@ async def test_a_phone_taps_through_the_statements_and_adds_one(server, browser,
             await phone.get_by_role("button", name="Vet ikke").first.click()
             if n < total:
                 await expect(progress).to_have_text(f"Du har svart på {n} av {total} påstander.")
-        await expect(phone.locator(".alert.info")).to_contain_text(f"alle de {total} påstandene")
+        await expect(phone.locator(".ds-alert")).to_contain_text(f"alle de {total} påstandene")
 
         # Change the first answer from the list of answers.
         await phone.get_by_text(f"Se eller endre svarene dine ({total})").click()

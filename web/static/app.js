@@ -1,11 +1,13 @@
 // Glue between htmx's WebSocket extension and the room protocol (docs/protocol.md):
 // every command gets a nonce; commands sent but not yet acknowledged are sent again, with the
 // same nonce, after a reconnect (the server applies each nonce once); the connection state is
-// shown; a button waits for its answer so a double tap does not vote twice.
+// shown; a button waits for its answer so a double tap does not vote twice; a sentence is read
+// out when the meeting moves on; a half-written text survives a reload or a locked phone.
 (function () {
   "use strict";
 
-  var unacknowledged = new Map(); // nonce -> {data, button}
+  var unacknowledged = new Map(); // nonce -> {data, button, form, draft}
+  var focused = null; // what had the focus before a new view replaced it (see restoreFocus)
   var ACK = /data-ack="([^"]*)"[^>]*data-result="(\w+)"/g;
 
   function newNonce() {
@@ -30,10 +32,12 @@
     var form = event.target.closest("form");
     var button = form && form.querySelector("button[type=submit]");
     if (button) {
+      if (form.contains(document.activeElement)) focused = focusKey(button);
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
     }
-    unacknowledged.set(message.values.nonce, { data: null, button: button, form: form });
+    var draft = form && form.querySelector("textarea[data-draft]");
+    unacknowledged.set(message.values.nonce, { data: null, button: button, form: form, draft: draft && draftKey(draft) });
   });
 
   document.addEventListener("htmx:ws:after:message:outgoing", function (event) {
@@ -56,10 +60,50 @@
         entry.button.disabled = false;
         entry.button.removeAttribute("aria-busy");
       }
-      if (match[2] === "ok" && entry.form && entry.form.isConnected && entry.form.hasAttribute("data-reset-on-ack")) {
-        entry.form.reset();
+      if (match[2] === "ok" && entry.form && entry.form.hasAttribute("data-reset-on-ack")) {
+        if (entry.form.isConnected) entry.form.reset();
+        if (entry.draft) forgetDraft(entry.draft);
       }
     }
+  });
+
+  // Focus: a new view replaces the buttons, so the one just pressed (or the field being typed
+  // in) would lose focus and a keyboard or screen-reader user would start again from the top.
+  // Remember what had focus before a swap and focus its counterpart in the new view.
+  function focusKey(el) {
+    var view = document.getElementById("view");
+    if (!el || !view || !view.contains(el)) return null;
+    if (el.id) return "#" + el.id;
+    var form = el.closest("form");
+    if (!form) return null;
+    return "form:" + Array.prototype.map.call(form.querySelectorAll("input[type=hidden]"), function (i) {
+      return i.name + "=" + i.value;
+    }).join("&");
+  }
+  function findByKey(key) {
+    if (key.charAt(0) === "#") return document.getElementById(key.slice(1));
+    var forms = document.querySelectorAll("#view form");
+    for (var i = 0; i < forms.length; i++) {
+      var control = forms[i].querySelector("button, textarea, select, input:not([type=hidden])");
+      if (control && focusKey(control) === key) return control;
+    }
+    return null;
+  }
+  document.addEventListener("htmx:ws:before:message:incoming", function () {
+    var key = focusKey(document.activeElement);
+    if (key) focused = key;
+  });
+  function restoreFocus() {
+    if (!focused || (document.activeElement && document.activeElement !== document.body)) return;
+    var el = findByKey(focused);
+    focused = null;
+    if (el && !el.disabled) el.focus({ preventScroll: true });
+  }
+
+  document.addEventListener("htmx:ws:after:message:incoming", function () {
+    restoreDrafts();
+    restoreFocus();
+    announce(false);
   });
 
   document.addEventListener("htmx:ws:after:connection", function (event) {
@@ -73,6 +117,47 @@
   document.addEventListener("htmx:ws:close", function (event) {
     if (event.detail.reason !== "removed") setConnection("lost");
   });
+
+  // Drafts: what someone is writing is kept in this tab's sessionStorage, per page and field,
+  // until the server has it (the ack), so a reload, a lost connection or a locked phone loses
+  // nothing. A textarea opts in with data-draft.
+  function draftKey(el) {
+    return "draft:" + location.pathname + ":" + el.id + ":" + el.dataset.draft;
+  }
+  function forgetDraft(key) {
+    try { sessionStorage.removeItem(key); } catch (e) { /* storage off */ }
+  }
+  function restoreDrafts() {
+    document.querySelectorAll("textarea[data-draft]").forEach(function (el) {
+      var saved = null;
+      try { saved = sessionStorage.getItem(draftKey(el)); } catch (e) { /* storage off */ }
+      if (saved && !el.value) el.value = saved;
+    });
+  }
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches("textarea[data-draft]")) return;
+    try {
+      if (el.value) sessionStorage.setItem(draftKey(el), el.value);
+      else sessionStorage.removeItem(draftKey(el));
+    } catch (e) { /* storage full or off */ }
+  });
+  restoreDrafts();
+
+  // Announcements: the view carries one sentence ([data-announce]) saying where the meeting
+  // is; it is read out (the polite #announcer) only when it changes, so a view sent again after
+  // a reconnect, or one that changed for other reasons, is not read out again.
+  var lastAnnounced = null;
+  function announce(initial) {
+    var source = document.querySelector("#view [data-announce]");
+    var out = document.getElementById("announcer");
+    if (!source || !out) return;
+    var text = source.textContent.trim();
+    if (text === lastAnnounced) return;
+    lastAnnounced = text;
+    if (!initial && text) out.textContent = text;
+  }
+  announce(true);
 
   // Countdowns: the server sends the end time; every screen counts down on its own clock.
   function tick() {

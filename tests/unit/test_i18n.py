@@ -1,0 +1,46 @@
+"""Choosing a language, and adding one: a catalog is all it takes, direction included."""
+
+from pathlib import Path
+
+from server import i18n
+from server.i18n import pick_language
+
+FIXTURES = Path(__file__).resolve().parents[1] / "browser" / "fixtures" / "locale"
+
+
+def test_the_browser_chooses_and_no_means_bokmal():
+    assert pick_language(None, "no") == "nb"
+    assert pick_language(None, "nb-NO,nb;q=0.9") == "nb"
+    assert pick_language(None, "nn-NO,en;q=0.5") == "nn"
+    assert pick_language(None, "de-DE,en-GB;q=0.8,nb;q=0.5") == "en"
+    assert pick_language(None, "de-DE") == "nb"
+    assert pick_language(None, None) == "nb"
+    assert pick_language("en", "nn") == "en"  # what someone chose wins
+    assert pick_language("xx", "nn") == "nn"
+
+
+def test_the_languages_come_from_the_catalogs_in_order_with_names_and_directions():
+    assert list(i18n.LANGUAGES)[:3] == ["nb", "nn", "en"]
+    assert i18n.LANGUAGES["nb"].name == "Norsk bokmål"
+    assert i18n.LANGUAGES["en"].catalog is None  # the message ids are English
+    assert {language.direction for language in i18n.LANGUAGES.values()} == {"ltr"}
+
+
+def test_a_right_to_left_catalog_added_elsewhere_is_found_and_mirrors(monkeypatch):
+    monkeypatch.setenv("EXTRA_LOCALE_DIRS", str(FIXTURES))
+    languages = i18n._discover()
+    assert list(languages)[:3] == ["nb", "nn", "en"]
+    arabic = languages["ar"]
+    assert (arabic.name, arabic.direction) == ("العربية", "rtl")
+    monkeypatch.setattr(i18n, "LANGUAGES", languages)
+    tr = i18n._load(arabic)
+    assert tr.direction == "rtl"
+    assert tr("Join a meeting") == "انضم إلى اجتماع"
+    assert tr("Page not found") == "Page not found"  # untranslated: the English message id
+    assert pick_language(None, "ar-SA,en;q=0.5") == "ar"
+
+
+def test_plural_forms_follow_the_catalogs_rule():
+    nb = i18n.translator("nb")
+    assert nb.ngettext("%(num)d dot", "%(num)d dots", 1) == "1 prikk"
+    assert nb.ngettext("%(num)d dot", "%(num)d dots", 2) == "2 prikker"
