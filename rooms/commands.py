@@ -90,6 +90,43 @@ class Join(Command, tag="join"):
     member: str | None = None
 
 
+class AddPerson(Command, tag="add_person"):
+    """Someone taking part without a phone, whose answers a scribe enters. Sent by the server
+    from the scribe pages and check-in (it chooses `pid`); never accepted from a socket."""
+
+    roles = frozenset({Role.FACILITATOR, Role.HOST, Role.SYSTEM})
+    pid: str
+    name: str = ""
+    table: int = 0  # 0: the smallest table, as for anyone who arrives late
+    member: str | None = None
+
+
+class AddHost(Command, tag="add_host"):
+    """Let a device act as table host (sent by the server, which gives the device its key)."""
+
+    roles = FACILITATOR_ONLY
+    host: str
+    table: int = 0  # 0: every table
+
+
+class RemoveHost(Command, tag="remove_host"):
+    roles = FACILITATOR_ONLY
+    host: str
+
+
+class RequestHelp(Command, tag="request_help"):
+    """A participant's "I need help": shown to the facilitator only, never on the board."""
+
+
+class CancelHelp(Command, tag="cancel_help"):
+    pass
+
+
+class AnswerHelp(Command, tag="answer_help"):
+    roles = FACILITATOR_ONLY
+    pid: str
+
+
 ROOM_COMMANDS: tuple[type[Command], ...] = (
     StartRound,
     PauseRound,
@@ -100,4 +137,8 @@ ROOM_COMMANDS: tuple[type[Command], ...] = (
     SplitTables,
     ShowLive,
     EndMeeting,
+    RemoveHost,
+    RequestHelp,
+    CancelHelp,
+    AnswerHelp,
 )

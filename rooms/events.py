@@ -13,6 +13,8 @@ class ParticipantJoined(Event, tag="participant_joined"):
     name: str = ""
     # The panel member this participant is, when they came through a personal invitation link.
     member: str | None = None
+    # Takes part without a phone: a scribe enters their answers.
+    scribed: bool = False
 
 
 class RoundStarted(Event, tag="round_started"):
@@ -88,6 +90,30 @@ class MeetingEnded(Event, tag="meeting_ended"):
     pass
 
 
+class HostAdded(Event, tag="host_added"):
+    host: str
+    table: int  # 0: every table
+
+
+class HostRemoved(Event, tag="host_removed"):
+    host: str
+
+
+class HelpRequested(Event, tag="help_requested"):
+    pid: str
+
+
+class HelpCleared(Event, tag="help_cleared"):
+    pid: str
+
+
+class ScribeEntry(Event, tag="scribe_entry"):
+    """The next `events` events were entered by a scribe for someone without a phone. Says
+    neither who the scribe nor who the person is: a marker for the record, never shown."""
+
+    events: int
+
+
 ROOM_EVENTS: tuple[type[Event], ...] = (
     ParticipantJoined,
     RoundStarted,
@@ -102,4 +128,9 @@ ROOM_EVENTS: tuple[type[Event], ...] = (
     BallotSeated,
     RecapSet,
     MeetingEnded,
+    HostAdded,
+    HostRemoved,
+    HelpRequested,
+    HelpCleared,
+    ScribeEntry,
 )

@@ -45,11 +45,12 @@ from rooms.rejection import (
     ROUND_PAUSED,
     Rejection,
 )
+from rooms.people import admit
 from rooms.rounds import ROUND_TYPES
+from rooms.scribes import SCRIBE_COMMANDS, SCRIBE_STATUSES, apply_scribes, decide_scribes, mark, may_scribe
 from rooms.state import Participant, RoomState, Round, RoundStatus
 from rooms.text import clean_text
 
-MAX_NAME_LENGTH = 40
 MAX_TITLE_LENGTH = 120
 MAX_TIMER_SECONDS = 4 * 60 * 60
 MAX_RECAP_LINES = 8
@@ -91,7 +92,7 @@ def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -
         return MEETING_ENDED
     match command:
         case Join():
-            return _join(state, command)
+            return admit(state, command.pid, command.name, command.member)
         case StartRound(round=index):
             return _start(state, index)
         case PauseRound(round=index) | ResumeRound(round=index) | CloseRound(round=index):
@@ -120,6 +121,8 @@ def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -
             return [] if rnd.results_shown == live else [LiveResultsSet(round=index, live=live)]
         case EndMeeting():
             return [*_close_running_round(state), MeetingEnded()]
+    if type(command) in SCRIBE_COMMANDS:
+        return decide_scribes(state, command, actor)
     if type(command) in PLAN_COMMANDS:
         plan = [r.config for r in state.rounds]
         return decide_plan(plan, [r.status is not RoundStatus.PENDING for r in state.rounds], command)
@@ -132,13 +135,15 @@ def _round_command(state: RoomState, command: Command, actor: Actor, now: float)
     participant = actor.role is Role.PARTICIPANT
     if participant and actor.pid not in state.participants:
         return NOT_JOINED
+    if actor.scribe and (problem := may_scribe(state, actor)):
+        return problem
     index = getattr(command, "round", None)
     if index is None:
         index = state.current
     rnd = state.round(index) if index is not None else None
     if rnd is None or type(command) not in ROUND_TYPES[rnd.kind].commands:
         return ROUND_NOT_OPEN if participant else NO_SUCH_ROUND
-    if participant and rnd.status is not RoundStatus.OPEN:
+    if participant and rnd.status not in (SCRIBE_STATUSES if actor.scribe else (RoundStatus.OPEN,)):
         return ROUND_PAUSED if rnd.status is RoundStatus.PAUSED else ROUND_NOT_OPEN
     round_type = ROUND_TYPES[rnd.kind]
     events = round_type.decide(state, rnd, command, actor)
@@ -147,25 +152,7 @@ def _round_command(state: RoomState, command: Command, actor: Actor, now: float)
     if events and not isinstance(events, Rejection) and rnd.config.per_table and table and seat:
         if seat not in rnd.ballot_tables:
             events = [BallotSeated(round=rnd.index, ballot=seat, table=table), *events]
-    return events
-
-
-def _join(state: RoomState, command: Join) -> list[Event] | Rejection:
-    if command.pid in state.participants:
-        return []
-    name = clean_text(command.name)
-    if len(name) > MAX_NAME_LENGTH:
-        return Rejection(
-            "name_too_long",
-            N_("Please keep your name to %(max)d characters or fewer."),
-            {"max": MAX_NAME_LENGTH},
-        )
-    joined: list[Event] = [ParticipantJoined(pid=command.pid, name=name, member=command.member)]
-    if state.tables:
-        # Someone arriving after the split sits at the smallest table (the first of equals).
-        sizes = state.table_sizes()
-        joined.append(TableAssigned(pid=command.pid, table=min(sizes, key=lambda t: (sizes[t], t))))
-    return joined
+    return mark(events, actor) if isinstance(events, list) else events
 
 
 def _split(state: RoomState, size: int, salt: str) -> list[Event] | Rejection:
@@ -244,6 +231,8 @@ def _with_statuses(state: RoomState, events: list[Event]) -> RoomState:
         ended=state.ended,
         tables=state.tables,
         recap=state.recap,
+        hosts=state.hosts,
+        help=state.help,
     )
     for event in events:
         _apply_status(copy, event)
@@ -296,8 +285,8 @@ def apply(state: RoomState, event: Event) -> RoomState:
                 else Round(i, cfg, data=ROUND_TYPES[cfg.type].new_data(cfg))
                 for i, cfg in enumerate(plan)
             ]
-        case ParticipantJoined(pid=pid, name=name, member=member):
-            state.participants[pid] = Participant(pid, len(state.participants) + 1, name, member)
+        case ParticipantJoined(pid=pid, name=name, member=member, scribed=scribed):
+            state.participants[pid] = Participant(pid, len(state.participants) + 1, name, member, scribed)
         case TablesAssigned(tables=tables):
             state.tables = dict(tables)
         case TableAssigned(pid=pid, table=table):
@@ -308,6 +297,8 @@ def apply(state: RoomState, event: Event) -> RoomState:
             state.recap = list(lines)
         case MeetingEnded():
             state.ended = True
+        case _ if apply_scribes(state, event):
+            pass
         case _:
             rnd = state.rounds[event.round]  # type: ignore[attr-defined]
             ROUND_TYPES[rnd.kind].apply(state, rnd, event)

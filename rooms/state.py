@@ -23,6 +23,7 @@ class Participant:
     number: int  # 1, 2, 3... in joining order; gives a friendly default name ("Participant 3")
     name: str = ""
     member: str | None = None
+    scribed: bool = False  # takes part without a phone, through a scribe
 
 
 @dataclass
@@ -64,6 +65,8 @@ class RoomState:
     ended: bool = False
     tables: dict[str, int] = field(default_factory=dict)  # pid -> table number (1, 2, ...)
     recap: list[Any] = field(default_factory=list)  # RecapLine: what happened since last time
+    hosts: dict[str, int] = field(default_factory=dict)  # table host id -> table (0: every table)
+    help: dict[str, None] = field(default_factory=dict)  # pids asking for help, oldest first
 
     @property
     def opened(self) -> bool:
