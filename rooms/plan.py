@@ -78,12 +78,21 @@ NO_SUCH_TYPE = Rejection("no_such_type", N_("There is no such kind of round."))
 TOO_MANY_ROUNDS = Rejection("too_many_rounds", N_("A meeting can have at most 30 rounds."))
 
 
+MAX_INSTRUCTION_LENGTH = 300
+INSTRUCTION_TOO_LONG = Rejection(
+    "instruction_too_long", N_("Please keep the words on how to answer to %(max)d characters or fewer."),
+    {"max": MAX_INSTRUCTION_LENGTH},
+)
+
+
 def check_plan(plan: list[RoundConfig]) -> Rejection | None:
     if not plan:
         return Rejection("bad_plan", N_("A meeting needs at least one round."))
     if len(plan) > MAX_ROUNDS:
         return TOO_MANY_ROUNDS
     for index, config in enumerate(plan):
+        if len(config.instruction) > MAX_INSTRUCTION_LENGTH:
+            return INSTRUCTION_TOO_LONG
         problem = ROUND_TYPES[config.type].check_config(config, plan, index)
         if problem is not None:
             return problem

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +19,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from server import logs
-from server.meetings import plan_routes
+from server.auth import scribed_ballot
+from server.meetings import plan_routes, scribe_routes
 from server.meetings import staff_routes as meeting_staff_routes
 from server.meetings import routes as meeting_routes
 from server.meetings.outcomes import outcome_recorder
@@ -131,7 +133,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = await open_store(settings)
-        hub = Hub(store, views, channels, outcome_recorder(store), settings.flush_interval)
+        hub = Hub(
+            store, views, channels, outcome_recorder(store), partial(scribed_ballot, settings.secret_key),
+            settings.flush_interval,
+        )
         hub.start()
         app.state.store, app.state.hub = store, hub
         try:
@@ -144,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *meeting_routes.ROUTES,
             *plan_routes.ROUTES,
+            *scribe_routes.ROUTES,
             *meeting_staff_routes.ROUTES,
             *staff_routes.ROUTES,
             *member_routes.ROUTES,

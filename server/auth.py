@@ -4,6 +4,9 @@
   (the pseudonym); the ballot key is derived from the secret itself, so it is never stored.
 - Facilitator / board: cookie `ip_<role>_<room>` holds the key from the meeting's link; its
   sha256 must match the Meeting record.
+- Scribe: the facilitator (as above), or a table host whose cookie `ip_host_<room>` holds a key
+  whose sha256 finds its HostKey record. A scribe acts for one person without a phone at a time;
+  that person's ballot key is derived from SECRET_KEY, the room and the person's pseudonym.
 """
 
 from datetime import UTC, datetime
@@ -16,7 +19,7 @@ from rooms import Actor, Role
 from server.realtime.connection import Audience
 from server.settings import Settings
 from server.store import Store
-from server.store.records import Meeting, Seat, StaffSession, StaffUser
+from server.store.records import HostKey, Meeting, Seat, StaffSession, StaffUser
 from server.tokens import derive, hash_token, same
 
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -41,6 +44,21 @@ def make_cookie(name: str, value: str, settings: Settings) -> Cookie:
         secure=settings.cookie_secure,
         samesite="lax",
     )
+
+
+def host_cookie_name(room: str) -> str:
+    return f"ip_host_{room}"
+
+
+def scribed_ballot(secret_key: str, room: str, pid: str) -> str:
+    """The ballot key of someone without a phone. Never stored: the server derives it again
+    whenever a scribe acts for them, so the database alone links no vote to them."""
+    return derive(secret_key, f"scribed-ballot:{room}:{pid}")
+
+
+def acting_for(scribe: Actor, pid: str, secret_key: str, room: str) -> Actor:
+    """The participant a scribe enters for, marked as entered by that scribe."""
+    return Actor(Role.PARTICIPANT, pid=pid, ballot=scribed_ballot(secret_key, room, pid), scribe=scribe.scribe)
 
 
 def ballot_of(secret: str, room: str) -> str:
@@ -76,6 +94,8 @@ async def identify(
         secret = cookies.get(seat_cookie_name(room))
         actor = await participant(store, room, secret)
         return (actor, nonce_salt_of(secret, room)) if actor and secret else None
+    if audience is Audience.SCRIBE:
+        return await scribe(store, room, cookies)
     meeting = await store.get(Meeting, room)
     if meeting is None:
         return None
@@ -87,6 +107,19 @@ async def identify(
             return None
     role = Role.FACILITATOR if audience is Audience.FACILITATOR else Role.BOARD
     return Actor(role), nonce_salt_of(key, room)  # type: ignore[arg-type]
+
+
+async def scribe(store: Store, room: str, cookies: dict[str, str]) -> tuple[Actor, str] | None:
+    """A table host (by its own key) or else the facilitator, as a scribe; None if neither."""
+    key = cookies.get(host_cookie_name(room))
+    if key:
+        found = await store.get(HostKey, hash_token(key))
+        if found is not None and found.room == room:
+            return Actor(Role.HOST, scribe=found.host), nonce_salt_of(key, room)
+    facilitator = await identify(store, room, Audience.FACILITATOR, cookies)
+    if facilitator is None:
+        return None
+    return Actor(Role.FACILITATOR, scribe="facilitator"), facilitator[1]
 
 
 async def session_user(store: Store, token: str | None) -> StaffUser | None:

@@ -34,6 +34,7 @@ class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
     labels: ClassVar[dict[str, str]] = {
         "title": N_("Title"),
         "prompt": N_("What participants are asked"),
+        "instruction": N_("How to answer, in plain words (empty: the standard words for this kind of round)"),
         "live_results": N_("Show results while the round runs"),
         "tables": N_("Seat people at new tables of this size when the round starts (0: keep)"),
         "per_table": N_("Show results per table"),
@@ -41,10 +42,13 @@ class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
     choices: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {}
     # Settings a newly added round starts with, where the defaults alone would not work.
     starter: ClassVar[dict[str, object]] = {}
+    # How to answer, in easy words, read first by a screen reader; `instruction` replaces it.
+    how_to: ClassVar[str] = N_("Answer below. Ask the facilitator if anything is unclear.")
 
     title: str = ""
     # What participants are asked, shown at the top of their phone (plain language).
     prompt: str = ""
+    instruction: str = ""
     # Show results to everyone while the round runs, instead of only after the reveal.
     live_results: bool = False
     # Seat everyone at new tables of this size when the round starts (World Café); 0 keeps them.

@@ -15,6 +15,7 @@ MAX_OPTIONS = 12
 
 
 class BudgetConfig(RoundConfig, tag="budget"):
+    how_to = N_("Share out your budget on what matters most to you. You cannot spend more than you have.")
     starter = {"options": ["A", "B"]}
     labels = {
         **RoundConfig.labels,

@@ -24,6 +24,7 @@ LEVEL_NAMES = {
 
 
 class ConsentConfig(RoundConfig, tag="consent"):
+    how_to = N_("Choose how much you agree with the proposal. If you choose one of the lowest steps, please say why.")
     labels = {
         **RoundConfig.labels,
         "max_reason_length": N_("Longest reason (characters)"),

@@ -13,6 +13,7 @@ from rooms.state import RoomState, Round
 
 
 class DotsConfig(RoundConfig, tag="dots"):
+    how_to = N_("Press “Give a dot” on the ideas you like best. You can take a dot back.")
     labels = {
         **RoundConfig.labels,
         "dots": N_("Dots per person"),

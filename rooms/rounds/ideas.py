@@ -23,6 +23,7 @@ OVER = ("ideas", "themes")  # what a later round may vote on
 
 
 class IdeasConfig(RoundConfig, tag="ideas"):
+    how_to = N_("Write your idea in the box and press “Send idea”. You can send more than one.")
     labels = {
         **RoundConfig.labels,
         "max_length": N_("Longest idea (characters)"),

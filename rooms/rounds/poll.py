@@ -11,6 +11,7 @@ MAX_OPTIONS = 12
 
 
 class PollConfig(RoundConfig, tag="poll"):
+    how_to = N_("Choose your answer and press the button. You can change it while the round is open.")
     starter = {"options": ["A", "B"]}
     labels = {
         **RoundConfig.labels,

@@ -23,6 +23,7 @@ BOARD_LIMIT = 8
 
 
 class QaConfig(RoundConfig, tag="qa"):
+    how_to = N_("Write your question and send it. You can also support other people’s questions.")
     max_length: int = 200
     max_per_person: int = 3
     # Hold each question until the facilitator lets it through.

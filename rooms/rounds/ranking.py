@@ -15,6 +15,7 @@ MAX_OPTIONS = 20
 
 
 class RankingConfig(RoundConfig, tag="ranking"):
+    how_to = N_("Tap the options in the order you like them, the best first. Tap again to take one out.")
     labels = {
         **RoundConfig.labels,
         "options": N_("Options (one per line; empty: the ideas of the round before)"),

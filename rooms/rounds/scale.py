@@ -12,6 +12,7 @@ from rooms.state import RoomState, Round
 
 
 class ScaleConfig(RoundConfig, tag="scale"):
+    how_to = N_("Choose the number that fits what you think.")
     labels = {
         **RoundConfig.labels,
         "low": N_("Lowest number"),

@@ -26,6 +26,7 @@ _VALUES = {"agree": 1.0, "disagree": -1.0, "pass": 0.0}
 
 
 class StatementsConfig(RoundConfig, tag="statements"):
+    how_to = N_("Read each statement and answer Agree, Disagree or Pass. You can also add a statement of your own.")
     # Written by staff before the meeting; everyone can answer them from the start.
     statements: list[str] = []
     allow_new: bool = True

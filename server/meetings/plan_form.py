@@ -22,7 +22,7 @@ class Field:
         return f"f_{self.name}"
 
 
-LONG_TEXT = {"prompt"}
+LONG_TEXT = {"prompt", "instruction"}
 
 
 def _kind(name: str, annotation: Any, config: type[RoundConfig]) -> str:

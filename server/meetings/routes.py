@@ -11,6 +11,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from rooms import Join, Rejection
 from rooms.actors import SYSTEM
+from rooms.rejection import N_
 
 from server.auth import (
     identify,
@@ -209,12 +210,12 @@ async def _role_page(request: Request, code: str, key: str, audience: Audience) 
     template = "room/board.html" if audience is Audience.BOARD else "room/console.html"
     return page(
         request, template, room=live.state, join_url=join_url(request, code), formats=FORMATS,
-        qr=_qr_svg(join_url(request, code), translator(language)("QR code to join the meeting")),
+        qr=qr_svg(join_url(request, code), translator(language).gettext(N_("QR code to join the meeting"))),
         view=state.views.shared(audience, live.state, language),
     )
 
 
-def _qr_svg(url: str, title: str) -> str:
+def qr_svg(url: str, title: str) -> str:
     qr = segno.make(url, error="m")
     return qr.svg_inline(scale=1, border=2, title=title, svgclass="qr", lineclass=None, omitsize=True)
 

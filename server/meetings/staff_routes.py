@@ -10,9 +10,10 @@ import segno
 from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
 from rooms import Rejection
-from rooms.actors import FACILITATOR
-from rooms.commands import SetRecap
+from rooms.actors import FACILITATOR, SYSTEM
+from rooms.commands import AddPerson, SetRecap
 from rooms.events import RecapLine
+from rooms.people import MAX_NAME_LENGTH
 from rooms.rejection import N_
 
 from server.audit import record
@@ -27,6 +28,7 @@ from server.panel.csv_io import spreadsheet_safe
 from server.panel.composition import compare
 from server.panel.filters import choices, matches
 from server.staff.accounts import Role, staff_or_refusal
+from server.tokens import derive
 from server.store.records import HistoryEntry, Invitation, Meeting, Member, Outcome, StaffUser
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -306,7 +308,9 @@ async def checkin_page(request: Request, code: str) -> Template | Redirect:
     if isinstance(meeting, Template):
         return meeting
     people = [(i, m) for i, m in await _people(request, meeting) if i.answer != "no" or i.checked_in_at]
-    return page(request, "staff/checkin.html", user=user, meeting=meeting, people=people)
+    live = await request.app.state.hub.room(code)
+    scribed = {p.member for p in live.state.participants.values() if p.scribed} if live else set()
+    return page(request, "staff/checkin.html", user=user, meeting=meeting, people=people, scribed_members=scribed)
 
 
 @post("/staff/meetings/{code:str}/checkin/{invitation_id:str}", name="meeting-checkin-post")
@@ -323,7 +327,30 @@ async def checkin(request: Request, code: str, invitation_id: str) -> Template |
     return Redirect(f"/staff/meetings/{code}/checkin#inv-{invitation_id}", status_code=303)
 
 
+@post("/staff/meetings/{code:str}/checkin/{invitation_id:str}/without-phone", name="meeting-checkin-scribed")
+async def checkin_without_phone(request: Request, code: str, invitation_id: str) -> Template | Redirect:
+    """A member at the door without a phone: in the room as someone a scribe enters for, linked to
+    their invitation so their ideas reach their history like anyone else's."""
+    user = await staff_or_refusal(request, Role.FACILITATOR)
+    if not isinstance(user, StaffUser):
+        return user
+    state = request.app.state
+    invitation = next((i for i in await invitations_to(state.store, code) if i.id == invitation_id), None)
+    member = await state.store.get(Member, invitation.member) if invitation else None
+    if invitation is None or member is None:
+        return page(request, "error.html", status=404, status_code=404, user=user)
+    await check_in(state.store, invitation, True)
+    pid = derive(state.settings.secret_key, f"person:{code}:invitation:{invitation.id}")[:12]
+    # The first name only: enough for the scribe to find them, no more in the room's log.
+    first_name = (member.name.split() or [""])[0][:MAX_NAME_LENGTH]
+    result = await state.hub.execute(code, AddPerson(pid=pid, name=first_name, member=member.id), SYSTEM)
+    if result is None or isinstance(result, Rejection):
+        message = translator(language_of(request))(result.message, **result.params) if result else None
+        return page(request, "error.html", status=409, status_code=409, user=user, message=message)
+    return Redirect(f"/staff/meetings/{code}/checkin#inv-{invitation_id}", status_code=303)
+
+
 ROUTES = [
     meetings, new_meeting, create, meeting_page, follow_up, recap, outcome_json, outcome_csv,
-    invitees, invite_members, letters, mail_merge, checkin_page, checkin,
+    invitees, invite_members, letters, mail_merge, checkin_page, checkin, checkin_without_phone,
 ]

@@ -73,8 +73,7 @@ class RoomViews:
             state=state,
             rnd=rnd,
             actor=actor,
-            contributors=contributors,
-            rounds=TEMPLATE_HELPERS,
+            **self.helpers,
             _=tr,
             ngettext=tr.ngettext,
             **extra,
@@ -93,12 +92,21 @@ class RoomViews:
     def participant(self, state: RoomState, actor: Actor | None, language: str) -> str:
         return self._render(Audience.PARTICIPANT, state, language, actor)
 
+    @property
+    def helpers(self) -> dict[str, object]:
+        """What round templates use, for pages rendered outside a live view (e.g. paper sheets)."""
+        return {"rounds": TEMPLATE_HELPERS, "contributors": contributors}
+
+    def scribe(self, state: RoomState, actor: Actor, language: str) -> str:
+        """What a scribe sees while entering for one person without a phone."""
+        return self._render(Audience.SCRIBE, state, language, actor, person=state.participants.get(actor.pid or ""))
+
     def personal_key(self, state: RoomState, actor: Actor) -> Hashable:
-        table = state.tables.get(actor.pid or "")
+        mine = state.tables.get(actor.pid or ""), actor.pid in state.help
         rnd = state.current_round
         if rnd is None:
-            return table
-        return table, rnd.index, ROUND_TYPES[rnd.kind].personal_key(state, rnd, actor.pid, actor.ballot)
+            return mine
+        return mine, rnd.index, ROUND_TYPES[rnd.kind].personal_key(state, rnd, actor.pid, actor.ballot)
 
     def notice(
         self, state: RoomState, language: str, command: Command | None, rejection: Rejection | None

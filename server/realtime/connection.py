@@ -18,6 +18,7 @@ class Audience(StrEnum):
     PARTICIPANT = "participant"
     BOARD = "board"
     FACILITATOR = "facilitator"
+    SCRIBE = "scribe"  # a facilitator or table host entering for someone without a phone
 
 
 @dataclass(eq=False, slots=True)

@@ -27,9 +27,11 @@ class Hub:
         views: Views,
         channels: ChannelsPlugin,
         after_append: Callable[[RoomState, list[Event]], Awaitable[None]],
+        scribed_ballot: Callable[[str, str], str],
         flush_interval: float = 0.1,
     ) -> None:
         self.store = store
+        self.scribed_ballot = scribed_ballot
         self.views = views
         self.channels = channels
         self.after_append = after_append
@@ -69,7 +71,8 @@ class Hub:
 
     async def _load(self, code: str) -> LiveRoom | None:
         room = LiveRoom(
-            code, self.store, self.views, self._publish, self.after_append, self.flush_interval
+            code, self.store, self.views, self._publish, self.after_append, self.scribed_ballot,
+            self.flush_interval,
         )
         # Subscribe before reading the log, so nothing appended meanwhile is missed.
         subscriber = await self.channels.subscribe(channel_name(code))

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rooms import Actor, Command, Event, Rejection, RoomState, apply, apply_all, decide, replay
+from rooms import Actor, Command, Event, Rejection, Role, RoomState, apply, apply_all, decide, replay
 from rooms.codec import decode_event, encode_event
 from rooms.rejection import N_
 
@@ -38,6 +38,8 @@ class Views(Protocol):
     ) -> str: ...
 
     def participant(self, state: RoomState, actor: Actor | None, language: str) -> str: ...
+
+    def scribe(self, state: RoomState, actor: Actor, language: str) -> str: ...
 
     def personal_key(self, state: RoomState, actor: Actor) -> Hashable: ...
 
@@ -89,9 +91,11 @@ class LiveRoom:
         views: Views,
         publish: Callable[[str, int, list[bytes]], None],
         after_append: Callable[[RoomState, list[Event]], Awaitable[None]],
+        scribed_ballot: Callable[[str, str], str],
         flush_interval: float = 0.1,
     ) -> None:
         self.code = code
+        self.scribed_ballot = scribed_ballot
         self.store = store
         self.views = views
         self.publish = publish
@@ -280,10 +284,9 @@ class LiveRoom:
         rejection = result if isinstance(result, Rejection) else None
         notice = self.views.notice(self.state, conn.language, command, rejection)
         frame = ack_frame(seq, command.nonce, result, notice)
-        if conn.audience is Audience.PARTICIPANT:
+        if conn.audience in PERSONAL:
             # The sender's own view in the same frame: they see their dot or idea at once.
-            conn.personal_key = self.views.personal_key(self.state, conn.actor)
-            frame += view_frame(seq, self.views.participant(self.state, conn.actor, conn.language))
+            frame += self._personal_view(conn)
         conn.deliver(f"ack:{command.nonce}", frame)
 
     # -- sockets and views ---------------------------------------------------------------
@@ -306,18 +309,32 @@ class LiveRoom:
                 self.mark_dirty()
 
     def _present(self) -> list[Actor]:
-        return [c.actor for c in self.connections[Audience.PARTICIPANT] if not c.closed]
+        """Who can take part now: the phones connected, and everyone without a phone."""
+        present = [c.actor for c in self.connections[Audience.PARTICIPANT] if not c.closed]
+        present += [
+            Actor(Role.PARTICIPANT, pid=p.pid, ballot=self.scribed_ballot(self.code, p.pid))
+            for p in self.state.participants.values() if p.scribed
+        ]
+        return present
 
     @property
     def idle(self) -> bool:
         return not any(self.connections.values()) and self._queue.empty() and not self.lock.locked()
 
     def _view_for(self, conn: Connection) -> str:
-        seq = self.state.seq
-        if conn.audience is Audience.PARTICIPANT:
-            conn.personal_key = self.views.personal_key(self.state, conn.actor)
-            return view_frame(seq, self.views.participant(self.state, conn.actor, conn.language))
-        return view_frame(seq, self.views.shared(conn.audience, self.state, conn.language, self._present()))
+        if conn.audience in PERSONAL:
+            return self._personal_view(conn)
+        return view_frame(self.state.seq, self.views.shared(conn.audience, self.state, conn.language, self._present()))
+
+    def _personal_view(self, conn: Connection) -> str:
+        """A view of one's own, rendered now, remembered as sent."""
+        state = self.state
+        if conn.audience is Audience.SCRIBE:
+            # Few scribes, whose view shows much: simply rendered afresh after every change.
+            conn.personal_key = state.seq
+            return view_frame(state.seq, self.views.scribe(state, conn.actor, conn.language))
+        conn.personal_key = self.views.personal_key(state, conn.actor)
+        return view_frame(state.seq, self.views.participant(state, conn.actor, conn.language))
 
     def mark_dirty(self) -> None:
         if self._flush_handle is not None:
@@ -349,6 +366,9 @@ class LiveRoom:
                     for conn in group:
                         conn.deliver("view", frame)
         self._flush_participants(state, seq)
+        for conn in self.connections[Audience.SCRIBE]:
+            if not conn.closed and conn.personal_key != seq:
+                conn.deliver("view", self._personal_view(conn))
 
     def _flush_participants(self, state: RoomState, seq: int) -> None:
         rendered: dict[tuple[str, Hashable], str] = {}
@@ -367,6 +387,9 @@ class LiveRoom:
                     inner = self.views.participant(state, conn.actor, language)
                     frame = rendered[(language, key)] = view_frame(seq, inner)
                 conn.deliver("view", frame)
+
+
+PERSONAL = (Audience.PARTICIPANT, Audience.SCRIBE)
 
 
 def _by_language(conns: set[Connection]) -> dict[str, list[Connection]]:

@@ -13,7 +13,7 @@ from rooms import Rejection
 from rooms.codec import decode_command
 from rooms.rejection import N_
 
-from server.auth import identify, origin_allowed
+from server.auth import acting_for, identify, origin_allowed
 from server.i18n import pick_language
 from server.metrics import METRICS
 from server.realtime.connection import Audience, Connection
@@ -85,6 +85,13 @@ async def room_socket(socket: WebSocket, room: str) -> None:
     if found is None:
         await socket.close(code=CLOSE_NO_ROOM)
         return
+    if audience is Audience.SCRIBE:
+        # A scribe's socket acts for one person without a phone (?for=<pid>).
+        person = found.state.participants.get(socket.query_params.get("for", ""))
+        if person is None or not person.scribed:
+            await socket.close(code=CLOSE_FORBIDDEN)
+            return
+        actor = acting_for(actor, person.pid, settings.secret_key, room)
     if audience is Audience.BOARD:
         language = found.state.language  # the projector speaks the meeting's language
     else:

@@ -147,6 +147,20 @@ class Seat(Record):
         return self.secret_hash
 
 
+class HostKey(Record):
+    """A table host's device in one room: keyed by the sha256 of the key in its cookie. Whether
+    the host may still act is the room's business (HostAdded / HostRemoved)."""
+
+    kind = "host_key"
+    key_hash: str
+    room: str
+    host: str
+
+    @property
+    def key(self) -> str:
+        return self.key_hash
+
+
 class OutcomeIdea(msgspec.Struct):
     id: str
     text: str

@@ -3,40 +3,15 @@ spreadsheet import and export, editing, composition, the audit log and erasure."
 
 import re
 import sqlite3
-from dataclasses import dataclass, field
-
-import httpx
 import pytest
 
 from tests.support.phone import cookie_header, http_client, join_with_invitation, open_role, staff_login
+from tests.support.staff import Staff
 
 pytestmark = pytest.mark.anyio
 
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 HEADER = "navn;epost;telefon;fødselsår;kjønn;delområde;innvandringsbakgrunn;språk;samtykkeversjon;samtykkedato\n"
-
-
-@dataclass
-class Staff:
-    http: httpx.AsyncClient
-    base: str
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    async def get(self, path: str) -> httpx.Response:
-        return await self.http.get(self.base + path, headers=cookie_header(self.cookies))
-
-    async def post(self, path: str, data: dict | None = None, files: dict | None = None, csrf: bool = True) -> httpx.Response:
-        form = dict(data or {})
-        if csrf:
-            form["_csrf_token"] = self.cookies["csrftoken"]
-        return await self.http.post(self.base + path, data=form, files=files, headers=cookie_header(self.cookies))
-
-    async def upload(self, data: bytes) -> httpx.Response:
-        return await self.post("/staff/panel/import", files={"file": ("panel.csv", data, "text/csv")})
-
-    async def count(self) -> int:
-        page = await self.get("/staff/panel?status=")
-        return int(re.search(r"av (\d+) medlemmer|of (\d+) members", page.text).group(1) or 0)
 
 
 async def admin(http, server, links) -> Staff:

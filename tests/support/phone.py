@@ -19,7 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 SEQ = re.compile(r'data-seq="(\d+)"')
 ACK = re.compile(r'data-ack="([^"]*)"')
 RESULT = re.compile(r'data-result="(\w+)"(?: data-reason="(\w+)")?')
-INPUT = re.compile(r'name="(_csrf_token|join_nonce)" value="([^"]*)"')
+INPUT = re.compile(r'name="(_csrf_token|join_nonce|form_nonce)" value="([^"]*)"')
 
 
 @dataclass
@@ -48,6 +48,7 @@ class Client:
     base: str
     room: str
     audience: str = "participant"
+    query: str = ""  # more of the socket's query string, e.g. "&for=<pid>" for a scribe
     cookies: dict[str, str] = field(default_factory=dict)
     ws: ClientConnection | None = None
     frames: list[Frame] = field(default_factory=list)
@@ -58,7 +59,7 @@ class Client:
 
     @property
     def ws_url(self) -> str:
-        return self.base.replace("http", "ws", 1) + f"/ws/rooms/{self.room}?as={self.audience}"
+        return self.base.replace("http", "ws", 1) + f"/ws/rooms/{self.room}?as={self.audience}{self.query}"
 
     async def connect(self) -> "Client":
         self.ws = await connect(self.ws_url, additional_headers=cookie_header(self.cookies), close_timeout=1)

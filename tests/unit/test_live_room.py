@@ -30,6 +30,7 @@ async def setup(tmp_path):
         created.code, store, RoomViews(template_environment()),
         publish=lambda code, first, events: published.append((first, len(events))),
         after_append=lambda state, events: asyncio.sleep(0),
+        scribed_ballot=lambda room, pid: f"scribed-{pid}",
     )
     assert await room.load()
     room.start()

@@ -18,7 +18,6 @@ from rooms.rounds.statements import AddStatement, RateStatement, StatementsConfi
 from rooms.rounds.ranking import Rank, RankingConfig
 from rooms.rounds.scale import Rate, ScaleConfig
 from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
-from rooms.state import RoundStatus
 from server.app import template_environment
 from server.meetings.views import RoomViews
 from server.realtime.connection import Audience
