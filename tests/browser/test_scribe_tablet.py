@@ -20,7 +20,7 @@ async def test_a_table_host_enters_for_someone_without_a_phone(server, browser, 
     desk = await new_context(browser, **DESK)
     console = watch_console(await desk.new_page(), errors)
     await console.goto(links["facilitator"])
-    await console.get_by_text("Lag bordvertlenke").click()
+    await console.get_by_text("Lag bordvertlenke", exact=True).click()
     await console.get_by_label("Bord (0: alle bord)").fill("2")
     await console.get_by_role("button", name="Lag lenke").click()
     await expect(console.get_by_role("heading", name="Bordvertlenke for bord 2")).to_be_visible()
