@@ -676,6 +676,7 @@ async def _serve(conn) -> None:
             if op == "exit":
                 break
             try:
+                load.group = kwargs.pop("group", "main")
                 result = ("ok", await getattr(load, f"op_{op}")(**kwargs))
             except Exception:
                 result = ("error", traceback.format_exc())
@@ -685,17 +686,38 @@ async def _serve(conn) -> None:
 
 
 class Load:
-    """What one generator process does. Phones are indexed 0..n-1 within the process."""
+    """What one generator process does. Phones are indexed 0..n-1 within the process and kept in
+    groups (`group=` on every call, default "main"): one group per server when several servers
+    are measured side by side."""
 
     def __init__(self) -> None:
-        self.phones: list[RawWS] = []
-        self.cookies: list[dict[str, str]] = []
+        self._phones: dict[str, list[RawWS]] = {}
+        self._cookies: dict[str, list[dict[str, str]]] = {}
+        self.group = "main"
         self.http: httpx.AsyncClient | None = None
+
+    @property
+    def phones(self) -> list[RawWS]:
+        return self._phones.setdefault(self.group, [])
+
+    @phones.setter
+    def phones(self, value: list[RawWS]) -> None:
+        self._phones[self.group] = value
+
+    @property
+    def cookies(self) -> list[dict[str, str]]:
+        return self._cookies.setdefault(self.group, [])
+
+    @cookies.setter
+    def cookies(self, value: list[dict[str, str]]) -> None:
+        self._cookies[self.group] = value
 
     def _http(self) -> httpx.AsyncClient:
         if self.http is None:
             self.http = http_client(
-                timeout=120, limits=httpx.Limits(max_connections=256, max_keepalive_connections=256)
+                timeout=120,
+                # Below uvicorn's 5 s keep-alive timeout, so a connection the server is closing is never reused.
+                limits=httpx.Limits(max_connections=256, max_keepalive_connections=256, keepalive_expiry=2.0),
             )
         return self.http
 
@@ -818,6 +840,30 @@ class Load:
 
         return list(await asyncio.gather(*(run(i, s, m) for i, s, m in plan)))
 
+    async def op_send_mixed(self, plan: list[tuple[str, int, float, str, bool]], timeout: float = 60.0) -> list[tuple]:
+        """One message per entry (group, phone, at, text, expect_ack), all entries concurrently, so
+        that several groups (servers) can be driven interleaved. Returns per entry (sent, answered,
+        answer's data-seq, result, reason); answered/seq are -1 without answers."""
+
+        async def run(group: str, index: int, at: float, text: str, expect_ack: bool) -> tuple:
+            ws = self._phones[group][index]
+            await asyncio.sleep(max(0.0, at - now()))
+            if not expect_ack:
+                return (ws.send_text(text), -1.0, -1, "", None)
+            nonce = json.loads(text)["nonce"]
+            fut = asyncio.get_running_loop().create_future()
+            ws.waiters[nonce] = fut
+            sent = ws.send_text(text)
+            ack = await asyncio.wait_for(fut, timeout)
+            return (sent, ack.t, ack.seq, ack.result, ack.reason)
+
+        return list(await asyncio.gather(*(run(*entry) for entry in plan)))
+
+    async def op_view_size(self) -> int:
+        """The median size of the latest #view of this group's phones."""
+        sizes = sorted(len(p.last_view) for p in self.phones)
+        return sizes[len(sizes) // 2] if sizes else 0
+
     async def op_latencies(self, actions: list[tuple[float, int]], only: list[int] | None = None) -> dict:
         lat: list[float] = []
         missing = 0
@@ -839,11 +885,13 @@ class Load:
                 "views": len(view_sizes)}
 
     async def op_close(self) -> None:
-        for p in self.phones:
-            if p is not None:
-                p.close()
-        self.phones = []
-        self.cookies = []
+        """Close every phone of every group."""
+        for phones in self._phones.values():
+            for p in phones:
+                if p is not None:
+                    p.close()
+        self._phones.clear()
+        self._cookies.clear()
         if self.http is not None:
             await self.http.aclose()
             self.http = None
