@@ -238,8 +238,16 @@ class BenchServer(ServerProcess):
     """tests.conftest.ServerProcess, started pinned and tied to our lifetime."""
 
     cpus: set[int] | None = None
+    gc_log: Path | None = None  # log the server's garbage-collector pauses there (bench/gcwatch)
 
     def start(self, timeout: float = 30.0) -> "BenchServer":
+        if self.gc_log is not None:
+            self.extra_env = {
+                **self.extra_env,
+                "BENCH_GC_LOG": str(self.gc_log),
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "bench" / "gcwatch"),
+                                                             os.environ.get("PYTHONPATH")])),
+            }
         self.log_path = self.database.with_suffix(f".{self.port}.log")
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
@@ -267,6 +275,17 @@ class BenchServer(ServerProcess):
     @property
     def host_port(self) -> tuple[str, int]:
         return "127.0.0.1", self.port
+
+    def gc_pauses(self, since: float, until: float) -> list[tuple[float, int, float]]:
+        """(end time, generation, pause ms) of the server's GC passes > 1 ms in [since, until]."""
+        if self.gc_log is None or not self.gc_log.exists():
+            return []
+        out = []
+        for line in self.gc_log.read_text().splitlines():
+            t, gen, ms, _ = line.split()
+            if since <= float(t) <= until:
+                out.append((float(t), int(gen), float(ms)))
+        return out
 
     def metrics(self) -> dict[str, float]:
         text = httpx.get(f"{self.base}/metrics", timeout=10).text
@@ -750,7 +769,10 @@ class Load:
                     if assets:
                         paths = asset_paths or re.findall(r'(?:src|href)="(/static/[^"]+)"', r.text)
                         for path in paths:
-                            await http.get(f"{base}{path}")
+                            # Read as transferred (gzip): decoding is not the server's work.
+                            async with http.stream("GET", f"{base}{path}", headers={"Accept-Encoding": "gzip, br"}) as a:
+                                async for _ in a.aiter_raw():
+                                    pass
                 t_page = now()
                 self.cookies[first + i] = client.cookies
                 timing = {"start": t0, "joined": t_joined, "page": t_page}

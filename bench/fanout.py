@@ -97,7 +97,7 @@ async def setup_ours(args, placement, flush: float, gens, stack: Stack, tmp: str
         env.update(WS_RATE=str(2 * args.rate), WS_BURST=str(max(20, int(4 * args.rate))))
     label = f"ours FLUSH_INTERVAL={flush:g}"
     server = stack.add(BenchServer(Path(tmp) / f"bench-{flush:g}.sqlite3", cpus=placement.server_cpus,
-                                   extra_env=env).start())
+                                   extra_env=env, gc_log=Path(tmp) / f"gc-{flush:g}.log").start())
     links = server.demo(members=0)
     code = links["code"]
     fac = await role_socket(server.base, links["facilitator"], "facilitator")
@@ -172,6 +172,10 @@ async def phase_a(args, gens, targets: list[Target], own: list[int]) -> None:
         tg.res["a_actions"] = actions
         tg.res["a_never"] = never
     usage = watch.stop()
+    t_end = now()
+    for tg in targets:
+        if not tg.bare:
+            tg.res["a_gc"] = tg.server.gc_pauses(start, t_end)  # type: ignore[attr-defined]
     gen_cpu = sum(cpu_seconds(g.pid) for g in gens) - gen0
     received = 0
     for tg in targets:
@@ -230,15 +234,35 @@ async def phase_b(args, gens, targets: list[Target], own: list[int]) -> None:
         await tg.board.wait(lambda b: b.max_seq >= last)
         lat, miss = tg.board.latencies(actions)
         tg.res["b_board"], tg.res["b_board_missing"] = summary(lat), miss
+        if tg.bare:
+            # The bare server's board is one socket at a fixed place in its set's iteration order
+            # (so its latency changes from run to run); a receiver at a random place is every receiver.
+            await all_call(gens, "wait_seq", seq=last, timeout=30, group="bare")
+            res_all = await all_call(gens, "latencies", actions=actions, group="bare")
+            tg.res["b_all"] = summary(lat + [x for r in res_all for x in r["latencies"]])
         if not tg.bare:
             await tg.sender.wait(lambda f: f.max_seq >= last)
             tg.res["b_fac"] = summary(tg.sender.latencies(actions)[0])
     usage = watch.stop()
+    t_end = now()
     for tg in targets:
         tg.res["b_cpu"] = cpu_seconds(tg.pid) - cpu0[tg.label]
+        if not tg.bare:
+            tg.res["b_gc"] = tg.server.gc_pauses(start, t_end)  # type: ignore[attr-defined]
         tg.res["votes"] = votes
     targets[0].res["b_size"] = size
     targets[0].res["b_watch"] = usage
+
+
+def gc_line(ours: list[Target], phase: str) -> str:
+    parts = []
+    for tg in ours:
+        pauses = tg.res[f"{phase}_gc"]
+        full = [ms for _, gen, ms in pauses if gen == 2]
+        parts.append(f"{tg.label.replace('ours ', '')}: {len(pauses)} pauses > 1 ms, longest "
+                     f"{max((ms for *_, ms in pauses), default=0):.0f} ms, {len(full)} full (gen 2) "
+                     f"totalling {sum(full):.0f} ms")
+    return "  server garbage collection during the phase (bench/gcwatch): " + "; ".join(parts)
 
 
 def report(args, placement: Placement, targets: list[Target]) -> None:
@@ -267,6 +291,7 @@ def report(args, placement: Placement, targets: list[Target]) -> None:
                       f"{1e6 * r['a_cpu'] / max(1, r['a_frames']):.0f} µs/frame", w))
         print(fmt_row(f"{tg.label} board", r["a_board"], "", w))
     print(f"  frame size: ours phone view {first['a_size']} B (the bare server sends {first['a_size']} B to all)")
+    print(gc_line(ours, "a"))
     for tg in ours:
         name = tg.label.replace("ours ", "")
         print(fmt_ratio(f"ratio {name} / bare, phones", tg.res["a_phones"], bare.res["a_phones"], w))
@@ -281,21 +306,28 @@ def report(args, placement: Placement, targets: list[Target]) -> None:
         if tg.bare:
             extra += f" (broadcast to all {args.phones + 1} others)"
         print(fmt_row(f"{tg.label} vote->board", r["b_board"], extra, w))
+        if tg.bare:
+            print(fmt_row(f"{tg.label} vote->any receiver", r["b_all"], "(board and phones)", w))
         if not tg.bare:
             print(fmt_row(f"{tg.label} vote->answer", r["b_ack"], "(durable)", w))
             print(fmt_row(f"{tg.label} vote->console", r["b_fac"], "", w))
     print(f"  frame size: ours board view {first['b_size']} B; the bare server sends {first['b_size']} B to every "
           "other socket, ours sends a vote's frames to the board, the facilitator and the voter only")
+    print(gc_line(ours, "b"))
     for tg in ours:
-        print(fmt_ratio(f"ratio {tg.label.replace('ours ', '')} / bare", tg.res["b_board"], bare.res["b_board"], w))
+        name = tg.label.replace('ours ', '')
+        print(fmt_ratio(f"ratio {name} / bare board", tg.res["b_board"], bare.res["b_board"], w))
+        print(fmt_ratio(f"ratio {name} / bare any receiver", tg.res["b_board"], bare.res["b_all"], w))
     print()
     default = next((t for t in ours if t.label.endswith("=0.1")), ours[0])
-    ratio = default.res["b_board"]["p99"] / bare.res["b_board"]["p99"]
     n = int(default.res["b_board"]["n"])
-    print(f"target (1,000 phones, one process): vote->board p99 within 1.5x bare in the same run: "
-          f"{default.res['b_board']['p99']:.1f} ms vs {bare.res['b_board']['p99']:.1f} ms = {ratio:.2f}x -> "
-          f"{'MET' if ratio <= 1.5 else 'MISSED'} ({default.label}; {n} votes"
-          + (", so p99 is the maximum" if n < 100 else "")
+    ours_p99 = default.res["b_board"]["p99"]
+    for name, base in (("the bare server's board socket", bare.res["b_board"]),
+                       ("any receiver of the bare server", bare.res["b_all"])):
+        ratio = ours_p99 / base["p99"]
+        print(f"target (1,000 phones, one process): vote->board p99 within 1.5x bare, vs {name}: "
+              f"{ours_p99:.1f} ms vs {base['p99']:.1f} ms = {ratio:.2f}x -> {'MET' if ratio <= 1.5 else 'MISSED'}")
+    print(f"  ({default.label}; {n} votes" + (", so p99 is the maximum" if n < 100 else "")
           + ("" if args.phones == 1000 else f"; measured with {args.phones} phones") + ")")
     busiest = max(1000 * t.res["a_cpu"] / args.actions for t in targets)
     if busiest > slot_ms:

@@ -61,6 +61,15 @@ async def settle_rss(pid: int, seconds: float = 3.0) -> int:
     return min(readings[-3:])
 
 
+async def idle_cpu(pid: int, own: list[int], args) -> tuple[float, dict]:
+    """Server CPU seconds per second while every phone sits idle (keep-alive pings and timers)."""
+    await wait_quiet(own, args.quiet_wait)
+    watch = CpuWatch(own).start()
+    cpu0, t0 = cpu_seconds(pid), now()
+    await asyncio.sleep(args.idle_seconds)
+    return (cpu_seconds(pid) - cpu0) / (now() - t0), watch.stop()
+
+
 async def main(args) -> None:
     placement = Placement(pin=not args.no_pin)
     stack = Stack()
@@ -89,8 +98,9 @@ async def main(args) -> None:
             await all_call(gens, "connect", base=server.base, code=code)
             rss2 = await settle_rss(server.pid, 5.0)
             out["ours"] = (rss0, rss1, rss2)
-
             own = [server.pid, os.getpid(), *(g.pid for g in gens)]
+            out["idle"] = await idle_cpu(server.pid, own, args)
+
             # Outbound: reveal the ideas, then hide/show one idea: every phone gets a new view.
             await fac.command("close_round", round=0)
             await fac.command("reveal", round=0)
@@ -144,6 +154,7 @@ async def main(args) -> None:
         await all_call(gens, "connect_bare", per=[{"count": c} for c in counts], host="127.0.0.1", port=bare.port)
         b1 = await settle_rss(bare.pid, 5.0)
         out["bare"] = (b0, b1)
+        out["bare_idle"] = await idle_cpu(bare.pid, [bare.pid, os.getpid(), *(g.pid for g in gens)], args)
         await all_call(gens, "close")
         bare.stop()
     finally:
@@ -165,6 +176,11 @@ async def main(args) -> None:
           f"{(rss2 - rss1) / n:.1f} KiB -> target <= 30 KiB per idle phone connection: {verdict}")
     print(f"  reference, bare websockets server: {b0} -> {b1} KiB with {n} idle connections = "
           f"{(b1 - b0) / n:.1f} KiB per connection")
+    idle, usage_idle = out["idle"]  # type: ignore[misc]
+    bare_idle, _ = out["bare_idle"]  # type: ignore[misc]
+    print(f"Idle CPU over {args.idle_seconds:g} s with {n} idle phones: server {1000 * idle:.1f} ms per second "
+          f"({1e6 * idle / n:.1f} µs per phone per second); bare websockets server {1000 * bare_idle:.1f} ms per second")
+    print(f"  {others_line(usage_idle)}")
     print()
     cpu_out, frames_out, usage_out = out["out"]  # type: ignore[misc]
     print(f"CPU, outbound: {args.toggles} hide/show actions, every phone re-rendered a view: "
@@ -185,7 +201,9 @@ if __name__ == "__main__":
     parser.add_argument("--dots", type=int, default=3, help="dots each phone casts in the inbound burst")
     parser.add_argument("--toggles", type=int, default=20, help="hide/show actions in the outbound burst")
     parser.add_argument("--rate", type=float, default=4.0, help="hide/show actions per second")
+    parser.add_argument("--idle-seconds", type=float, default=25.0,
+                        help="how long to measure idle CPU (>= 20 s: one keep-alive ping cycle of both servers)")
     parser.add_argument("--generators", type=int, default=2)
-    parser.add_argument("--quiet-wait", type=float, default=60.0)
+    parser.add_argument("--quiet-wait", type=float, default=30.0)
     parser.add_argument("--no-pin", action="store_true")
     run_main(lambda: main(parser.parse_args()))

@@ -21,7 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
-from bench.common import BenchServer, Stack, machine_line, open_ws, room_path, run_main, split_base  # noqa: E402
+from bench.common import (  # noqa: E402
+    BenchServer,
+    Stack,
+    cpu_seconds,
+    machine_line,
+    open_ws,
+    room_path,
+    run_main,
+    split_base,
+)
 from tests.support.phone import INPUT, _cookies, cookie_header, http_client  # noqa: E402
 
 ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')
@@ -43,6 +52,7 @@ class Fetched:
     body: int
     headers: int
     text: str
+    caching: str = ""
 
     @property
     def wire(self) -> int:
@@ -72,7 +82,10 @@ async def fetch(http: httpx.AsyncClient, method: str, url: str, cookies: dict[st
     else:
         text = raw.decode(errors="replace")
     kind = response.headers.get("content-type", "-").split(";")[0]
-    return Fetched(label, response.status_code, kind, encoding, decoded, len(raw), header_bytes(response), text)
+    caching = ", ".join(f"{h}: {response.headers[h]}" for h in ("cache-control", "etag", "last-modified")
+                        if h in response.headers) or "none"
+    return Fetched(label, response.status_code, kind, encoding, decoded, len(raw), header_bytes(response), text,
+                   caching)
 
 
 async def with_assets(http, base: str, page: Fetched, cookies: dict[str, str], seen: set[str]) -> list[Fetched]:
@@ -96,6 +109,23 @@ def table(title: str, rows: list[Fetched]) -> tuple[int, int]:
           f"{sum(r.decoded for r in rows):>8} {sum(r.body for r in rows):>8} "
           f"{sum(r.headers for r in rows):>6} {total:>8}   = {total / 1000:.1f} kB ({total / 1024:.1f} KiB)")
     return total, len(rows)
+
+
+async def server_cpu_per_load(http, server: BenchServer, rows: list[Fetched], cookies: dict[str, str],
+                              loads: int) -> dict[str, float]:
+    """Server CPU (utime+stime) per request of each kind, over `loads` sequential repeats."""
+    out: dict[str, float] = {}
+    base = server.base
+    for row in rows:
+        path = row.label.split()[1] if row.label.startswith("GET ") else row.label
+        headers = {**BROWSER, **cookie_header(cookies)}
+        cpu0 = cpu_seconds(server.pid)
+        for _ in range(loads):
+            async with http.stream("GET", f"{base}{path}", headers=headers) as r:
+                async for _chunk in r.aiter_raw():
+                    pass
+        out[path] = (cpu_seconds(server.pid) - cpu0) / loads
+    return out
 
 
 async def main(args) -> None:
@@ -135,6 +165,7 @@ async def main(args) -> None:
                 redirect = await fetch(http, "GET", links["board"], bcookies, f"GET {link[:24]}… (303)")
                 board = await fetch(http, "GET", f"{base}/r/{code}/board", bcookies, f"GET /r/{code}/board")
                 board_assets = await with_assets(http, base, board, bcookies, set())
+                cpu = await server_cpu_per_load(http, server, [page, *page_assets], cookies, args.loads)
             server.stop()
     finally:
         stack.close()
@@ -153,6 +184,14 @@ async def main(args) -> None:
     table("Whole join flow of a phone (join page, post, redirect, participant page; each file once):", flow)
     print()
     table("Board (projector) first load:", [redirect, board, *board_assets])
+    print()
+    print(f"Server CPU per request (mean of {args.loads} sequential requests each, gzip accepted):")
+    for path, seconds in cpu.items():
+        print(f"  {path:<44} {1000 * seconds:6.2f} ms")
+    print(f"  {'one first load of the participant page':<44} {1000 * sum(cpu.values()):6.2f} ms")
+    print()
+    print("caching headers on the static files: "
+          + "; ".join(sorted({f'{r.label}: {r.caching}' for r in page_assets})))
     encodings = {r.encoding for r in [page, *page_assets, board, *board_assets]}
     print()
     print(f"content encodings the server used: {', '.join(sorted(encodings))}"
@@ -161,4 +200,5 @@ async def main(args) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--loads", type=int, default=200, help="repeats per request for the server CPU figures")
     run_main(lambda: main(parser.parse_args()))
