@@ -335,6 +335,20 @@ def report(args, placement: Placement, targets: list[Target]) -> None:
               "interleaved actions: the servers' work overlapped on the server CPU; use --flush 0.1 or a lower --rate")
 
 
+def keep_evidence(tmp: str, targets: list[Target]) -> None:
+    """On failure, copy the servers' logs, GC logs and databases out of the temporary folder."""
+    import shutil
+    import time as _time
+
+    dest = Path(tempfile.gettempdir()) / f"fanout-failure-{_time.strftime('%Y%m%d-%H%M%S')}"
+    shutil.copytree(tmp, dest, dirs_exist_ok=True)
+    for tg in targets:
+        if not tg.bare:
+            print(f".. {tg.label}: facilitator answered up to seq {tg.sender.max_seq}, board at "
+                  f"{tg.board.max_seq}", file=sys.stderr)
+    print(f".. server logs, GC logs and databases kept in {dest}", file=sys.stderr, flush=True)
+
+
 async def main(args) -> None:
     placement = Placement(pin=not args.no_pin)
     stack = Stack()
@@ -345,8 +359,12 @@ async def main(args) -> None:
             targets = [await setup_ours(args, placement, f, gens, stack, tmp) for f in args.flush]
             targets.append(await setup_bare(args, placement, gens, stack))
             own = [os.getpid(), *(g.pid for g in gens), *(t.pid for t in targets)]
-            await phase_a(args, gens, targets, own)
-            await phase_b(args, gens, targets, own)
+            try:
+                await phase_a(args, gens, targets, own)
+                await phase_b(args, gens, targets, own)
+            except BaseException:
+                keep_evidence(tmp, targets)
+                raise
             for tg in targets:
                 for ws in (tg.board, tg.sender, *tg.authors):
                     ws.close()
