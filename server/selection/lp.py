@@ -112,27 +112,6 @@ class StageModel:
         self.columns += new
         return len(new)
 
-    def prune(self, most: int) -> None:
-        """Drops the least promising unused panels (largest reduced cost) when there are more
-        than `most`: the master's solve time grows with its columns, and column generation
-        finds a dropped panel again if it is ever needed."""
-        if len(self.columns) <= most:
-            return
-        sol = self.h.getSolution()
-        first = self.T + 2
-        p = np.array(sol.col_value[first:])
-        reduced = np.array(sol.col_dual[first:])
-        candidates = np.flatnonzero(p <= 1e-12)
-        drop = candidates[np.argsort(-reduced[candidates], kind="stable")][: len(self.columns) - most]
-        if not len(drop):
-            return
-        drop = np.sort(drop)
-        self.h.deleteCols(len(drop), (drop + first).astype(np.int32))
-        dropped = set(drop.tolist())
-        for j in dropped:
-            self._known.discard(self.columns[j].tobytes())
-        self.columns = [x for j, x in enumerate(self.columns) if j not in dropped]
-
     # -- stages ---------------------------------------------------------------------------
     def set_stage(self, stage: str) -> None:
         """"maximin" (maximise lambda), "history" (minimise sum h y) or "ceiling" (minimise mu)."""
@@ -254,6 +233,17 @@ class PanelFinder:
             y[enter[b]] += 1
             out.append(y)
         return out
+
+    def vertex(self, weights: np.ndarray) -> np.ndarray | None:
+        """The LP's best vertex for `weights` if it is integral (a panel), else None."""
+        scale = float(np.abs(weights).max()) or 1.0
+        self.lp.changeColsCost(self.T, np.arange(self.T, dtype=np.int32), weights / scale)
+        self.lp.run()
+        if self.lp.getModelStatus() != _OPTIMAL:
+            return None
+        value = np.array(self.lp.getSolution().col_value)
+        x = np.rint(value).astype(np.int64)
+        return x if np.abs(value - x).max() <= 1e-7 else None
 
     def best(self, weights: np.ndarray) -> tuple[np.ndarray | None, float]:
         """The best panel for `weights` and its value; (None, -inf) if no panel meets the quotas."""
@@ -433,9 +423,8 @@ class Solution:
         return (self.weights @ self.panels) / table.sizes
 
 
-SMOOTHING = 0.5
-NEIGHBOURS = 40
-PRUNE_FACTOR = 10  # keep at most this many panels per type in the master  # panels one swap away, added with each panel the ILP finds
+NEIGHBOURS = 40  # panels one swap away, added with each panel the ILP finds
+VARIANTS = 20  # extra LP pricings per round at randomly perturbed weights
 
 
 def _close(value: float, target: float) -> bool:
@@ -443,14 +432,10 @@ def _close(value: float, target: float) -> bool:
 
 
 def _optimise(master: StageModel, relaxed: StageModel, finder: PanelFinder, stage: str, deadline: float,
-              counter: list[int]) -> StageResult:
+              counter: list[int], rng: np.random.Generator) -> StageResult:
     master.set_stage(stage)
     relaxed.set_stage(stage)
     target = relaxed.solve()
-    # Dual smoothing (Wentges): price at a point between the master's duals and the
-    # relaxation's, which are optimal whenever the relaxation is exact. This cuts the number of
-    # panels the search needs several-fold on degenerate stages.
-    centre = relaxed.stage_weights() if target is not None else None
     iterations = 0
     while True:
         value = master.solve()
@@ -460,22 +445,23 @@ def _optimise(master: StageModel, relaxed: StageModel, finder: PanelFinder, stag
             return StageResult(value, target, True, iterations)
         if time.monotonic() > deadline:
             return StageResult(value, target if target is not None else value, False, iterations)
-        master.prune(PRUNE_FACTOR * master.T)
         weights, threshold = master.pricing()
         tol = 1e-9 * (1.0 + abs(threshold) + float(np.abs(weights).sum()))
-        x = None
-        if centre is not None:
-            x, _ = finder.best(SMOOTHING * centre + (1 - SMOOTHING) * weights)
-            counter[0] += 1
-            if x is not None and weights @ x <= threshold + tol:
-                x = None  # mispriced: fall back to the master's own duals
-        if x is None:
-            x, _ = finder.best(weights)
-            counter[0] += 1
-            if x is not None and weights @ x <= threshold + tol:
-                x = None
+        x, _ = finder.best(weights)
+        counter[0] += 1
         iterations += 1
-        if x is None or not master.add_panels([x] + finder.neighbours(x, weights, threshold + tol, NEIGHBOURS)):
+        if x is None or weights @ x <= threshold + tol:
+            return StageResult(value, target if target is not None else value, True, iterations)
+        # The master needs about as many panels as there are types, and each round costs a
+        # master solve: so each round also adds cheap variants that are improving too - panels
+        # one swap away, and vertices at slightly perturbed weights (LP pricing, no ILP).
+        found = [x] + finder.neighbours(x, weights, threshold + tol, NEIGHBOURS)
+        spread = float(np.abs(weights).max()) or 1.0
+        for _ in range(VARIANTS):
+            y = finder.vertex(weights + rng.normal(0.0, 0.05 * spread, len(weights)))
+            if y is not None and weights @ y > threshold + tol:
+                found.append(y)
+        if not master.add_panels(found):
             return StageResult(value, target if target is not None else value, True, iterations)
 
 
@@ -506,16 +492,17 @@ def solve(table: TypeTable, quotas: Quotas, invite: int, *, history: bool = True
     master = StageModel(table, quotas, invite, master=True)
     relaxed = StageModel(table, quotas, invite, master=False)
     master.add_panels(initial)
+    rng = np.random.default_rng(0)  # fixed: the same inputs always give the same lottery
     stages: dict[str, StageResult] = {}
-    result = stages["maximin"] = _optimise(master, relaxed, finder, "maximin", deadline, counter)
+    result = stages["maximin"] = _optimise(master, relaxed, finder, "maximin", deadline, counter, rng)
     master.keep_floor(result.value)
     relaxed.keep_floor(result.value)
     if history and T and table.history.max() > table.history.min():
-        result = stages["history"] = _optimise(master, relaxed, finder, "history", deadline, counter)
+        result = stages["history"] = _optimise(master, relaxed, finder, "history", deadline, counter, rng)
         master.keep_history(result.value)
         relaxed.keep_history(result.value)
     if two_sided:
-        stages["ceiling"] = _optimise(master, relaxed, finder, "ceiling", deadline, counter)
+        stages["ceiling"] = _optimise(master, relaxed, finder, "ceiling", deadline, counter, rng)
     p = master.panel_weights()
     keep = p > 1e-12
     panels = np.array(master.columns, dtype=np.int64)[keep]

@@ -43,25 +43,26 @@ class Greedy:
         remaining = self.sizes.astype(np.int64).copy()
         x = np.zeros_like(remaining)
         seats = np.zeros(len(self.lo), dtype=np.int64)
-        for _ in range(self.invite):
-            full = seats >= self.hi
-            allowed = (remaining > 0) & ~np.any(self.matrix[full] == 1, axis=0)
-            if not allowed.any():
-                return None
+        blocked = np.zeros(len(remaining), dtype=bool)  # a type whose category is at its max
+        for r in np.flatnonzero(self.hi <= 0):
+            blocked |= self.matrix[r] == 1
+        for u in rng.random(self.invite):
+            allowed = (remaining > 0) & ~blocked
             need = self.lo - seats
-            pool = self.matrix @ (remaining * allowed)
             urgent = np.flatnonzero(need > 0)
             if len(urgent):
-                ratio = need[urgent] / np.maximum(pool[urgent], 1e-9)
-                row = urgent[int(np.argmax(ratio))]
+                pool = self.matrix[urgent] @ (remaining * allowed)
+                row = urgent[int(np.argmax(need[urgent] / np.maximum(pool, 1e-9)))]
                 allowed = allowed & (self.matrix[row] == 1)
-                if not allowed.any():
-                    return None
-            weights = remaining * allowed
-            t = int(rng.choice(len(weights), p=weights / weights.sum()))
+            weights = np.cumsum(remaining * allowed)
+            if weights[-1] <= 0:
+                return None
+            t = int(np.searchsorted(weights, u * weights[-1], side="right"))
             x[t] += 1
             remaining[t] -= 1
             seats += self.matrix[:, t]
+            for r in np.flatnonzero((self.matrix[:, t] == 1) & (seats >= self.hi)):
+                blocked |= self.matrix[r] == 1
         return x if np.all(seats >= self.lo) else None
 
 
