@@ -5,15 +5,17 @@ type, 0 <= x_t <= n_t, sum x = k, every quota met). A lottery is a probability d
 panels; it gives type t the expected seats y_t = sum_j p_j x_jt, and each member of type t the
 chance pi_t = y_t / n_t. The stages, each optimal given the ones before (docs/selection.md):
 
-1. maximin:  maximise lambda  subject to  y_t >= lambda n_t for every type.
-2. history:  minimise sum_t h_t y_t  (h = past invitations)  keeping lambda.
-   Since the number invited is fixed, this minimises the expected sum of squared cumulative
-   invitation counts after the meeting, i.e. their variance: seats go to those invited least.
-3. ceiling:  minimise mu  subject to  y_t <= mu n_t,  keeping stages 1 and 2.
+1. maximin:  maximise lambda  subject to  pi_t >= lambda  for every type  -> lambda*.
+   From here on every member keeps pi_t >= lambda* (the history-blind guarantee).
+2. history (only when history counts differ): minimise sum_t h_t y_t, h = earlier invitations,
+   keeping lambda*. As exactly k are invited, this minimises the expected sum of squares (the
+   variance) of the cumulative invitation counts after the meeting: seats go to those invited
+   least, as far as the quotas and everyone's floor allow.
+3. ceiling:  minimise mu  subject to  pi_t <= mu,  keeping stages 1 and 2.
 
 The same stage model is closed in two ways. The *relaxation* lets y be any fractional point of
-the quota polytope (quota rows on y, sum y = k): one LP, milliseconds, an upper bound for stage 1
-(lower for 2 and 3), and its duals say which quotas bind. The *master* ties y to a convex
+the quota polytope (quota rows on y, sum y = k): one LP, milliseconds, an upper bound for stages 1
+and 2 (a lower bound for 3), and its duals say which quotas bind. The *master* ties y to a convex
 combination of explicit panels (y_t - sum_j x_jt p_j = 0, sum p = 1); column generation adds the
 panel the pricing ILP finds most valuable at the master's duals until none improves - or until the
 master reaches the relaxation's value, which proves optimality at once (in practice the
@@ -59,9 +61,9 @@ class StageModel:
     """The stage LP over expected seats y, closed by the quotas (relaxation) or by panels (master).
 
     Columns: y_0..y_{T-1}, lambda, mu, then (master only) one column p_j per panel.
-    Rows: floor_t (y_t - n_t lambda >= 0), cap_t (n_t mu - y_t >= 0), history (sum h_t y_t <= H),
-    then the quota rows and sum y = k (relaxation), or link_t (y_t - sum_j x_jt p_j = 0) and
-    sum p = 1 (master).
+    Rows: floor_t (y_t - n_t lambda >= 0), cap_t (n_t mu - y_t >= 0), then the quota rows
+    and sum y = k (relaxation), or link_t (y_t - sum_j x_jt p_j = 0) and sum p = 1 (master).
+    Keeping the history stage's value adds one more row at the end.
     """
 
     def __init__(self, table: TypeTable, quotas: Quotas, invite: int, master: bool) -> None:
@@ -72,15 +74,14 @@ class StageModel:
         self.columns: list[np.ndarray] = []
         self._known: set[bytes] = set()
         self.LAM, self.MU = T, T + 1
-        self.HIST = 2 * T
         h = self.h = _highs()
         if master:  # new panels keep the basis primal feasible: primal simplex goes on from there
             h.setOptionValue("simplex_strategy", 4)
-        h.addVars(T + 2, np.zeros(T + 2), np.concatenate([self.n, [1.0, 1.0]]))
+        h.addVars(T + 2, np.zeros(T + 2), np.concatenate([self.n, [1.0, INF]]))
         rows = [([t, self.LAM], [1.0, -self.n[t]]) for t in range(T)]
         rows += [([t, self.MU], [-1.0, self.n[t]]) for t in range(T)]
-        rows.append((list(range(T)), list(self.h_weights)))
-        _add_rows(h, [0.0] * (2 * T) + [-INF], [INF] * (2 * T + 1), rows)
+        _add_rows(h, [0.0] * (2 * T), [INF] * (2 * T), rows)
+        self.first = 2 * T  # the closing rows start here
         if master:
             _add_rows(h, [0.0] * T + [1.0], [0.0] * T + [1.0], [([t], [1.0]) for t in range(T)] + [([], [])])
         else:
@@ -101,11 +102,10 @@ class StageModel:
         if not new:
             return 0
         starts, idx, val = [], [], []
-        link0 = 2 * self.T + 1
         for x in new:
             starts.append(len(idx))
             nz = np.flatnonzero(x)
-            idx += [link0 + int(t) for t in nz] + [link0 + self.T]
+            idx += [self.first + int(t) for t in nz] + [self.first + self.T]
             val += [-float(x[t]) for t in nz] + [1.0]
         self.h.addCols(len(new), np.zeros(len(new)), np.zeros(len(new)), np.full(len(new), INF), len(idx),
                        np.array(starts, dtype=np.int32), np.array(idx, dtype=np.int32), np.array(val, dtype=np.float64))
@@ -128,10 +128,14 @@ class StageModel:
         self.stage = stage
 
     def keep_floor(self, value: float) -> None:
-        self.h.changeColBounds(self.LAM, max(0.0, value - 1e-9 - 1e-7 * value), 1.0)
+        """From now on every type keeps chance >= value (as bounds on y, so lambda is free again)."""
+        low = np.maximum(0.0, value - 1e-9 - 1e-7 * value) * self.n
+        self.h.changeColsBounds(self.T, np.arange(self.T, dtype=np.int32), low, self.n)
 
     def keep_history(self, value: float) -> None:
-        self.h.changeRowBounds(self.HIST, -INF, value + 1e-9 + 1e-7 * abs(value))
+        """From now on sum_t h_t y_t <= value (a row added at the end)."""
+        _add_rows(self.h, [-INF], [value + 1e-9 + 1e-7 * abs(value)],
+                  [(list(range(self.T)), list(self.h_weights))])
 
     def solve(self) -> float | None:
         """The stage's value in its natural sense (lambda, sum h y or mu); None if infeasible."""
@@ -150,19 +154,7 @@ class StageModel:
         (Reduced cost of p_j is sum_t beta_t x_jt - alpha, with beta the link rows' duals and
         alpha the convexity row's.)"""
         duals = np.array(self.h.getSolution().row_dual)
-        link0 = 2 * self.T + 1
-        return -duals[link0: link0 + self.T], -duals[link0 + self.T]
-
-    def stage_weights(self) -> np.ndarray:
-        """The value of one more expected seat of each type to the stage's objective, from the
-        stage rows' duals alone. In the master these equal the pricing weights (for every type
-        with seats strictly between 0 and n_t); in the relaxation they are an (almost always)
-        optimal dual point, the stability centre of the column generation."""
-        sol = self.h.getSolution()
-        r = np.array(sol.row_dual)
-        T = self.T
-        cost = np.array(self.h.getLp().col_cost_[:T])
-        return r[:T] - r[T: 2 * T] + self.h_weights * r[2 * T] - cost
+        return -duals[self.first: self.first + self.T], -duals[self.first + self.T]
 
     def panel_weights(self) -> np.ndarray:
         p = np.array(self.h.getSolution().col_value[self.T + 2:])
@@ -171,11 +163,11 @@ class StageModel:
     def quota_duals(self, quotas: Quotas) -> np.ndarray:
         """Relaxation only: the quota rows' duals (the objective's change per seat of bound)."""
         duals = np.array(self.h.getSolution().row_dual)
-        return duals[2 * self.T + 1: 2 * self.T + 1 + len(quotas)]
+        return duals[self.first: self.first + len(quotas)]
 
     def quota_values(self, quotas: Quotas) -> np.ndarray:
         values = np.array(self.h.getSolution().row_value)
-        return values[2 * self.T + 1: 2 * self.T + 1 + len(quotas)]
+        return values[self.first: self.first + len(quotas)]
 
 
 class PanelFinder:
@@ -432,7 +424,7 @@ def _close(value: float, target: float) -> bool:
 
 
 def _optimise(master: StageModel, relaxed: StageModel, finder: PanelFinder, stage: str, deadline: float,
-              counter: list[int], rng: np.random.Generator) -> StageResult:
+              counter: list[int], rng: np.random.Generator, rounds: int | None = None) -> StageResult:
     master.set_stage(stage)
     relaxed.set_stage(stage)
     target = relaxed.solve()
@@ -443,7 +435,7 @@ def _optimise(master: StageModel, relaxed: StageModel, finder: PanelFinder, stag
             raise RuntimeError("master LP infeasible")
         if target is not None and _close(value, target):
             return StageResult(value, target, True, iterations)
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or (rounds is not None and iterations >= rounds):
             return StageResult(value, target if target is not None else value, False, iterations)
         weights, threshold = master.pricing()
         tol = 1e-9 * (1.0 + abs(threshold) + float(np.abs(weights).sum()))
@@ -463,6 +455,12 @@ def _optimise(master: StageModel, relaxed: StageModel, finder: PanelFinder, stag
                 found.append(y)
         if not master.add_panels(found):
             return StageResult(value, target if target is not None else value, True, iterations)
+
+
+# The history stage's objective is flat over a huge face and its column generation tails off;
+# after this many rounds it stops with the best lottery found (deterministic, and reported with
+# its gap to the bound). Most of the gain comes in the first rounds.
+HISTORY_ROUNDS = 12
 
 
 def solve(table: TypeTable, quotas: Quotas, invite: int, *, history: bool = True, two_sided: bool = True,
@@ -495,12 +493,13 @@ def solve(table: TypeTable, quotas: Quotas, invite: int, *, history: bool = True
     rng = np.random.default_rng(0)  # fixed: the same inputs always give the same lottery
     stages: dict[str, StageResult] = {}
     result = stages["maximin"] = _optimise(master, relaxed, finder, "maximin", deadline, counter, rng)
-    master.keep_floor(result.value)
-    relaxed.keep_floor(result.value)
+    for model in (master, relaxed):
+        model.keep_floor(result.value)
     if history and T and table.history.max() > table.history.min():
-        result = stages["history"] = _optimise(master, relaxed, finder, "history", deadline, counter, rng)
-        master.keep_history(result.value)
-        relaxed.keep_history(result.value)
+        result = stages["history"] = _optimise(master, relaxed, finder, "history", deadline, counter, rng,
+                                               HISTORY_ROUNDS)
+        for model in (master, relaxed):
+            model.keep_history(result.value)
     if two_sided:
         stages["ceiling"] = _optimise(master, relaxed, finder, "ceiling", deadline, counter, rng)
     p = master.panel_weights()
