@@ -145,10 +145,6 @@ class StageModel:
         obj = self.h.getInfo().objective_function_value
         return -obj if self.stage == "maximin" else obj
 
-    def probabilities(self) -> np.ndarray:
-        y = np.array(self.h.getSolution().col_value[: self.T])
-        return y / self.n
-
     def pricing(self) -> tuple[np.ndarray, float]:
         """Weights w and threshold: a panel x improves the master iff w.x > threshold.
         (Reduced cost of p_j is sum_t beta_t x_jt - alpha, with beta the link rows' duals and

@@ -14,7 +14,7 @@ over the seats left once "not stated" is at its maximum, so the quotas always fi
 """
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -221,12 +221,3 @@ def shortfalls(quotas: Quotas, table: TypeTable, invite: int) -> list[Shortfall]
         if room < invite:
             out.append(Shortfall("maximums_too_low", d, "", invite, room))
     return out
-
-
-def rows_by_dimension(quotas: Iterable[Quota], dimensions: Sequence[str]) -> list[list[int]]:
-    """Quota row numbers grouped per dimension, in the dimensions' order."""
-    rows: list[list[int]] = [[] for _ in dimensions]
-    position = {d: i for i, d in enumerate(dimensions)}
-    for r, q in enumerate(quotas):
-        rows[position[q.dimension]].append(r)
-    return rows
