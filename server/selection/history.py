@@ -1,11 +1,11 @@
 """Fairness over time: history counts in, evenness measures out.
 
-What is optimised (lp.py): with h_i the number of times member i was invited in earlier meetings
-of the series and w_i = 4^-(h_i - min h), after the history-blind maximin (every member keeps at
-least the best possible guaranteed chance lambda*), the lottery maximises nu such that every
-member's chance pi_i >= nu w_i, and then minimises mu such that pi_i <= mu w_i. So, as far as the
-quotas allow, those invited least get the highest floor, and a member invited once more than them
-has at most a quarter of their weight at both ends; nobody is shut out (pi_i >= lambda*).
+What is optimised (lp.py, stage 2): with h_i the number of times member i was invited in earlier
+meetings of the series and X_i = 1 if invited now, the lottery minimises E[sum_i h_i X_i] among all
+lotteries that keep the maximin floor lambda* for everyone. Because exactly k are invited,
+sum_i (h_i + X_i)^2 = sum_i h_i^2 + 2 sum_i h_i X_i + k, so this is exactly minimising the expected
+sum of squares, i.e. the expected variance, of the cumulative invitation counts after the meeting:
+those invited least are favoured as far as the quotas allow, and nobody is shut out.
 
 The counts are the caller's choice of series (e.g. this year's meetings); a member who joins in
 the middle starts at 0 and is favoured until they catch up, which reaches new members quickly.
