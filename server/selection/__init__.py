@@ -1,0 +1,1 @@
+"""Fair selection: quotas, the maximin lottery over types, transparent draws, mixed tables."""
