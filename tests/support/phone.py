@@ -48,8 +48,8 @@ class Client:
     base: str
     room: str
     audience: str = "participant"
-    query: str = ""  # more of the socket's query string, e.g. "&for=<pid>" for a scribe
     cookies: dict[str, str] = field(default_factory=dict)
+    query: str = ""  # more of the socket's query string, e.g. "&for=<pid>" for a scribe
     ws: ClientConnection | None = None
     frames: list[Frame] = field(default_factory=list)
     view: str = ""  # the latest #view fragment
