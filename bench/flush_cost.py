@@ -52,7 +52,7 @@ def run(room: LiveRoom, command, actor: Actor) -> None:
 def build(phones: int) -> tuple[LiveRoom, list[Actor]]:
     views = RoomViews(template_environment())
     room = LiveRoom("BENCH", store=None, views=views, publish=lambda *a: None,  # type: ignore[arg-type]
-                    after_append=None, flush_interval=0.0)  # type: ignore[arg-type]
+                    after_append=None, scribed_ballot=lambda room, pid: pid, flush_interval=0.0)  # type: ignore[arg-type]
     for event in new_room("BENCH", "Innbyggerpanel: benk", demo_plan()):  # type: ignore[union-attr]
         apply(room.state, event)
     actors = []

@@ -11,7 +11,6 @@ per join, and when the board showed everyone.
 """
 
 import argparse
-import asyncio
 import os
 import re
 import sys
@@ -95,7 +94,7 @@ async def main(args) -> None:
     print(f"Join storm: {args.phones} phones join one meeting, starts spread evenly over {args.window:g} s")
     print(machine_line())
     print(f"placement: {placement.describe(args.generators, args.phones)}")
-    print(f"each phone: GET /j/<code>, POST /j/<code> (303), GET /r/<code>"
+    print("each phone: GET /j/<code>, POST /j/<code> (303), GET /r/<code>"
           + (" + its /static assets" if args.assets else "")
           + ", WebSocket upgrade, first #view frame (HTTP keep-alive connections shared per generator)")
     print(others_line(usage))
