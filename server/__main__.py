@@ -80,6 +80,19 @@ def add_staff(args: argparse.Namespace) -> None:
     print(f"{args.username} ({args.role}) can now log in at /staff/login")
 
 
+def check_draw(args: argparse.Namespace) -> None:
+    """Anyone with a draw's record (the JSON staff download) can re-run it here."""
+    from server.selection.draw import ReplayError, replay  # noqa: PLC0415 - the solver loads only here
+
+    with open(args.file, encoding="utf-8") as f:
+        document = json.load(f)
+    try:
+        result = replay(document, recompute=args.recompute)
+    except ReplayError as problem:
+        raise SystemExit(f"NOT the same: {problem}") from None
+    print(f"Identical: seed {result.seed!r} draws ticket {result.ticket} and the same {len(result.invited)} invitees and reserves.")
+
+
 def serve(args: argparse.Namespace) -> None:
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "0.0.0.0")
@@ -107,6 +120,10 @@ def main() -> None:
     p_staff.add_argument("--name", default="")
     p_staff.add_argument("--role", choices=sorted(ROLE_NAMES), default="administrator")
     p_staff.set_defaults(run=add_staff)
+    p_check = sub.add_parser("check-draw", help="re-run a draw from its record (JSON) and confirm the list")
+    p_check.add_argument("file")
+    p_check.add_argument("--recompute", action="store_true", help="also solve the lottery again")
+    p_check.set_defaults(run=check_draw)
     p_serve = sub.add_parser("serve", help="serve the app with uvicorn on $PORT")
     p_serve.set_defaults(run=serve)
     args = parser.parse_args()

@@ -20,7 +20,7 @@ from litestar.template.config import TemplateConfig
 
 from server import logs
 from server.auth import scribed_ballot
-from server.meetings import plan_routes, scribe_routes
+from server.meetings import draw_routes, plan_routes, scribe_routes
 from server.meetings import staff_routes as meeting_staff_routes
 from server.meetings import routes as meeting_routes
 from server.meetings.outcomes import outcome_recorder
@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *meeting_routes.ROUTES,
             *plan_routes.ROUTES,
             *scribe_routes.ROUTES,
+            *draw_routes.ROUTES,
             *meeting_staff_routes.ROUTES,
             *staff_routes.ROUTES,
             *member_routes.ROUTES,

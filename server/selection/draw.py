@@ -217,12 +217,21 @@ def document(result: Draw) -> dict:
     }
 
 
-def replay(doc: dict, *, recompute: bool = False) -> Draw:
-    """Re-runs a stored draw from its document and checks it: the lottery's hash, that every
-    ticket's panel meets the quotas, and that the seed draws the same list and reserves. With
-    `recompute`, the optimisation is solved again and must give the same tickets (it is
-    deterministic for the same algorithm version, HiGHS version and inputs, unless the original
-    run hit its time limit). Raises ReplayError on any difference."""
+def lottery_document(lottery: Lottery) -> dict:
+    """The computed lottery as one JSON-ready dict (inputs and tickets, no names), to store it
+    between computing it and drawing from it."""
+    return _lottery_payload(lottery.plan, lottery.portfolio) | {
+        "options": asdict(lottery.options),
+        "lottery_sha256": lottery.lottery_hash,
+        "rounding_deviation": lottery.portfolio.deviation,
+        "optimum": lottery.optimum,
+        "seconds": lottery.seconds,
+    }
+
+
+def lottery_from_document(doc: dict) -> Lottery:
+    """The lottery a document holds (a lottery or a draw document), checked: its hash, and that
+    every ticket's panel meets the quotas. Raises ReplayError on any difference."""
     if doc.get("format") != FORMAT or doc.get("version") != VERSION:
         raise ReplayError(f"not a version {VERSION} draw document")
     dimensions = tuple(doc["dimensions"])
@@ -242,12 +251,19 @@ def replay(doc: dict, *, recompute: bool = False) -> Draw:
     digest = portfolio_hash(_lottery_payload(plan, portfolio))
     if digest != doc["lottery_sha256"]:
         raise ReplayError("the lottery's hash does not match its contents")
-    if recompute:
-        fresh = build_lottery(plan, options)
-        if fresh.lottery_hash != digest:
-            raise ReplayError("solving again gave different tickets")
     probabilities = Probabilities.of(plan.table, portfolio.type_probabilities(plan.table))
-    lottery = Lottery(plan, options, portfolio, probabilities, doc.get("optimum", {}), 0.0, digest)
+    return Lottery(plan, options, portfolio, probabilities, doc.get("optimum", {}), float(doc.get("seconds", 0.0)), digest)
+
+
+def replay(doc: dict, *, recompute: bool = False) -> Draw:
+    """Re-runs a stored draw from its document and checks it: the lottery's hash, that every
+    ticket's panel meets the quotas, and that the seed draws the same list and reserves. With
+    `recompute`, the optimisation is solved again and must give the same tickets (it is
+    deterministic for the same algorithm version, HiGHS version and inputs, unless the original
+    run hit its time limit). Raises ReplayError on any difference."""
+    lottery = lottery_from_document(doc)
+    if recompute and build_lottery(lottery.plan, lottery.options).lottery_hash != lottery.lottery_hash:
+        raise ReplayError("solving again gave different tickets")
     result = draw(lottery, doc["seed"])
     if list(result.invited) != doc["invited"] or result.ticket != doc["ticket"]:
         raise ReplayError("the seed draws a different list")

@@ -5,7 +5,7 @@ Each record names its kind and its key. Keys with a '/' group records for listin
 """
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import msgspec
 from rooms.rounds.base import SummaryRow
@@ -159,6 +159,32 @@ class HostKey(Record):
     @property
     def key(self) -> str:
         return self.key_hash
+
+
+class DrawRecord(Record):
+    """A meeting's invitation draw: its setup, the computed lottery, the seed and the result.
+    The lottery and result are the selection module's documents: opaque member ids and
+    categories, never names (server/selection/draw.py)."""
+
+    kind = "draw"
+    meeting: str
+    invite: int = 30
+    tolerance_seats: int = 1
+    tolerance_percent: int = 10
+    history: bool = True
+    edits: list[tuple[str, str, int, int]] = []  # staff's quota changes: dimension, category, min, max
+    status: str = "planned"  # planned, running, ready, failed, drawn
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str = ""
+    lottery: dict[str, Any] | None = None
+    seed: str = ""
+    result: dict[str, Any] | None = None
+    replacements: list[tuple[str, str]] = []  # (who declined, who was invited instead)
+
+    @property
+    def key(self) -> str:
+        return self.meeting
 
 
 class OutcomeIdea(msgspec.Struct):
