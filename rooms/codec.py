@@ -8,11 +8,12 @@ from rooms.commands import ROOM_COMMANDS, Command
 from rooms.events import ROOM_EVENTS, Event
 from rooms.plan import PLAN_CLIENT_COMMANDS, PlanChanged, RoomOpened
 from rooms.rounds import ROUND_TYPES
+from rooms.survey import SURVEY_EVENTS
 
 # Several round types share some events and commands (e.g. moderation): each is listed once.
 EVENT_TYPES: tuple[type[Event], ...] = tuple(
     dict.fromkeys(
-        (RoomOpened, PlanChanged, *ROOM_EVENTS, *(e for t in ROUND_TYPES.values() for e in t.events))
+        (RoomOpened, PlanChanged, *ROOM_EVENTS, *SURVEY_EVENTS, *(e for t in ROUND_TYPES.values() for e in t.events))
     )
 )
 CLIENT_COMMAND_TYPES: tuple[type[Command], ...] = tuple(

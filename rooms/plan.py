@@ -85,6 +85,21 @@ INSTRUCTION_TOO_LONG = Rejection(
 )
 
 
+BAD_CONDITION = Rejection(
+    "bad_condition", N_("A question can only depend on the options of a poll that comes before it.")
+)
+
+
+def _condition_fits(plan: list[RoundConfig], index: int, config: RoundConfig) -> bool:
+    if config.show_if_round is None:
+        return not config.show_if_options
+    if not 0 <= config.show_if_round < index or plan[config.show_if_round].type != "poll":
+        return False
+    earlier = plan[config.show_if_round]
+    count = len(earlier.options) + earlier.other  # type: ignore[attr-defined]
+    return bool(config.show_if_options) and all(0 <= o < count for o in config.show_if_options)
+
+
 def check_plan(plan: list[RoundConfig]) -> Rejection | None:
     if not plan:
         return Rejection("bad_plan", N_("A meeting needs at least one round."))
@@ -93,6 +108,8 @@ def check_plan(plan: list[RoundConfig]) -> Rejection | None:
     for index, config in enumerate(plan):
         if len(config.instruction) > MAX_INSTRUCTION_LENGTH:
             return INSTRUCTION_TOO_LONG
+        if not _condition_fits(plan, index, config):
+            return BAD_CONDITION
         problem = ROUND_TYPES[config.type].check_config(config, plan, index)
         if problem is not None:
             return problem

@@ -49,12 +49,15 @@ from rooms.people import admit
 from rooms.rounds import ROUND_TYPES
 from rooms.scribes import SCRIBE_COMMANDS, SCRIBE_STATUSES, apply_scribes, decide_scribes, mark, may_scribe
 from rooms.state import Participant, RoomState, Round, RoundStatus
+from rooms.survey import SURVEY_COMMANDS, NOT_A_SURVEY, apply_survey, decide_survey, refusal
 from rooms.text import clean_text
 
 MAX_TITLE_LENGTH = 120
 MAX_TIMER_SECONDS = 4 * 60 * 60
 MAX_RECAP_LINES = 8
 
+# The facilitator's running of a live meeting, which a survey (all questions open) has no use for.
+FACILITATOR_FLOW = (StartRound, PauseRound, ResumeRound, CloseRound, SetTimer, RevealResults, SplitTables, ShowLive)
 ROUND_COMMANDS: frozenset[type[Command]] = frozenset(
     c for t in ROUND_TYPES.values() for c in t.commands
 )
@@ -90,6 +93,10 @@ def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -
         return NOT_ALLOWED
     if state.ended:
         return MEETING_ENDED
+    if type(command) in SURVEY_COMMANDS:
+        return decide_survey(state, command, now)
+    if state.survey is not None and type(command) in (*FACILITATOR_FLOW, *PLAN_COMMANDS):
+        return NOT_A_SURVEY
     match command:
         case Join():
             return admit(state, command.pid, command.name, command.member)
@@ -143,6 +150,8 @@ def _round_command(state: RoomState, command: Command, actor: Actor, now: float)
     rnd = state.round(index) if index is not None else None
     if rnd is None or type(command) not in ROUND_TYPES[rnd.kind].commands:
         return ROUND_NOT_OPEN if participant else NO_SUCH_ROUND
+    if participant and state.survey is not None and (problem := refusal(state, rnd, actor, now)):
+        return problem
     if participant and rnd.status not in (SCRIBE_STATUSES if actor.scribe else (RoundStatus.OPEN,)):
         return ROUND_PAUSED if rnd.status is RoundStatus.PAUSED else ROUND_NOT_OPEN
     round_type = ROUND_TYPES[rnd.kind]
@@ -297,7 +306,7 @@ def apply(state: RoomState, event: Event) -> RoomState:
             state.recap = list(lines)
         case MeetingEnded():
             state.ended = True
-        case _ if apply_scribes(state, event):
+        case _ if apply_scribes(state, event) or apply_survey(state, event):
             pass
         case _:
             rnd = state.rounds[event.round]  # type: ignore[attr-defined]

@@ -39,6 +39,8 @@ class Round:
     ballot_tables: dict[str, int] = field(default_factory=dict)
     # The facilitator's choice to show results live, overriding the round's setting.
     live: bool | None = None
+    # Free text a ballot gave with its answer (a poll's "other, please specify").
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -51,6 +53,15 @@ class Round:
             return True
         live = self.config.live_results if self.live is None else self.live
         return live and self.status is not RoundStatus.PENDING
+
+
+@dataclass
+class Survey:
+    """A room run as a survey (rooms/survey.py): every question open until `closes_at`."""
+
+    closes_at: float  # seconds since the epoch, UTC
+    closed: bool = False
+    groups: dict[str, dict[str, str]] = field(default_factory=dict)  # ballot -> dimension -> category
 
 
 @dataclass
@@ -67,6 +78,7 @@ class RoomState:
     recap: list[Any] = field(default_factory=list)  # RecapLine: what happened since last time
     hosts: dict[str, int] = field(default_factory=dict)  # table host id -> table (0: every table)
     help: dict[str, None] = field(default_factory=dict)  # pids asking for help, oldest first
+    survey: Survey | None = None  # set when the room is opened as a survey
 
     @property
     def opened(self) -> bool:

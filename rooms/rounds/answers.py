@@ -2,7 +2,8 @@
 (poll, scale, consent). The answer is kept under the ballot key, never the pseudonym.
 
 A subclass names its config, its one command and its one event (with fields `round`, `ballot`,
-`answer`), and turns a command into an answer or a refusal in `answer_from`.
+`answer`), and turns a command into an answer or a refusal in `answer_from`. Every answer round
+also takes `Answer`, the whole answer at once (a survey page, a paper form), checked by `whole`.
 """
 
 from collections.abc import Callable, Hashable, Iterable
@@ -11,9 +12,21 @@ from typing import Any, ClassVar
 from rooms.actors import Actor
 from rooms.commands import Command
 from rooms.events import Event
-from rooms.rejection import NOT_JOINED, Rejection
+from rooms.rejection import N_, NOT_JOINED, Rejection
 from rooms.rounds.base import RoundType
 from rooms.state import RoomState, Round
+
+BAD_ANSWER = Rejection("bad_answer", N_("That answer does not fit this question. Please try again."))
+
+
+class Answer(Command, tag="answer"):
+    """A whole answer at once, replacing the ballot's earlier one; None takes it back. Its shape
+    is the round type's: a list of option numbers (poll), a number (scale), a level and reason
+    (consent), option ids in order (ranking), option number -> amount (budget), a text (text)."""
+
+    round: int
+    answer: Any = None
+    other: str = ""  # a poll's "other, please specify"
 
 
 class AnswerRound(RoundType):
@@ -26,23 +39,44 @@ class AnswerRound(RoundType):
         """The ballot's new answer (given its current one, or None), or why not."""
         raise NotImplementedError
 
+    def whole(self, room: RoomState, rnd: Round, command: Answer) -> Any | Rejection:
+        """The answer an `Answer` command gives (not None), or why not. Any JSON may arrive."""
+        raise NotImplementedError
+
     def decide(self, room: RoomState, rnd: Round, command: Command, actor: Actor):
         if actor.ballot is None:
             return NOT_JOINED
         current = rnd.data.get(actor.ballot)
-        answer = self.answer_from(room, rnd, current, command)
+        if isinstance(command, Answer):
+            answer = None if command.answer is None else self.whole(room, rnd, command)
+        else:
+            answer = self.answer_from(room, rnd, current, command)
         if isinstance(answer, Rejection):
             return answer
-        if answer == current:
+        other = self.other_from(rnd, answer, command, rnd.notes.get(actor.ballot, ""))
+        if isinstance(other, Rejection):
+            return other
+        if answer == current and other == rnd.notes.get(actor.ballot, ""):
             return []
-        return [self.answer_event(round=rnd.index, ballot=actor.ballot, answer=answer)]  # type: ignore[call-arg]
+        extra = {"other": other} if other else {}
+        return [self.answer_event(round=rnd.index, ballot=actor.ballot, answer=answer, **extra)]  # type: ignore[call-arg]
+
+    def other_from(self, rnd: Round, answer: Any, command: Command, current: str) -> str | Rejection:
+        """The free text that goes with an answer (a poll's "other, please specify")."""
+        return ""
 
     def apply(self, room: RoomState, rnd: Round, event: Event) -> None:
         answer = event.answer  # type: ignore[attr-defined]
+        ballot = event.ballot  # type: ignore[attr-defined]
         if answer is None:
-            rnd.data.pop(event.ballot, None)  # type: ignore[attr-defined]
+            rnd.data.pop(ballot, None)
         else:
-            rnd.data[event.ballot] = answer  # type: ignore[attr-defined]
+            rnd.data[ballot] = answer
+        other = getattr(event, "other", "")
+        if other and answer is not None:
+            rnd.notes[ballot] = other
+        else:
+            rnd.notes.pop(ballot, None)
 
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return ballot in rnd.data

@@ -55,6 +55,10 @@ class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
     tables: int = 0
     # Results per table as well as for the room; each phone sees its own table's.
     per_table: bool = False
+    # In a survey: show this question only to those who chose one of `show_if_options` (option
+    # numbers) in the earlier poll `show_if_round`.
+    show_if_round: int | None = None
+    show_if_options: list[int] = []
 
     @property
     def type(self) -> str:

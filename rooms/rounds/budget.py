@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
-from rooms.rounds.answers import AnswerRound
+from rooms.rounds.answers import BAD_ANSWER, Answer, AnswerRound
 from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.state import RoomState, Round
 
@@ -63,7 +63,7 @@ class Line:
 class Budget(AnswerRound):
     name = "budget"
     config = BudgetConfig
-    commands = (Allocate,)
+    commands = (Allocate, Answer)
     events = (BudgetAllocated,)
     answer_event = BudgetAllocated
 
@@ -107,6 +107,29 @@ class Budget(AnswerRound):
         else:
             mine.pop(option, None)
         return mine or None
+
+    def whole(self, room: RoomState, rnd: Round, command: Answer):
+        cfg: BudgetConfig = rnd.config  # type: ignore[assignment]
+        if not isinstance(command.answer, dict):
+            return BAD_ANSWER
+        given: dict[int, int] = {}
+        for key, amount in command.answer.items():
+            # Over JSON an object's keys are strings.
+            option = int(key) if isinstance(key, str) and key.isdigit() else key
+            if type(option) is not int or not 0 <= option < len(cfg.options):
+                return Rejection("no_such_option", N_("That choice does not exist."))
+            if type(amount) is not int or amount < 0:
+                return BAD_ANSWER
+            step = step_of(rnd, option)
+            if amount % step or (cfg.costs and amount not in (0, step)):
+                return Rejection("bad_amount", N_("Each amount must be a whole number of steps of %(step)d."), {"step": step})
+            if amount:
+                given[option] = amount
+        if sum(given.values()) > cfg.total:
+            return Rejection(
+                "over_budget", N_("That would go over your budget of %(total)d. Take something back first."), {"total": cfg.total}
+            )
+        return given or None
 
     def personal_key(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> Hashable:
         return tuple(sorted((rnd.data.get(ballot or "") or {}).items()))

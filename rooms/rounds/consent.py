@@ -6,7 +6,7 @@ import msgspec
 from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
-from rooms.rounds.answers import AnswerRound, counts
+from rooms.rounds.answers import BAD_ANSWER, Answer, AnswerRound, counts
 from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.state import RoomState, Round
 from rooms.text import clean_text
@@ -53,7 +53,7 @@ class ConsentGiven(Event, tag="consent_given"):
 class Consent(AnswerRound):
     name = "consent"
     config = ConsentConfig
-    commands = (GiveConsent,)
+    commands = (GiveConsent, Answer)
     events = (ConsentGiven,)
     answer_event = ConsentGiven
 
@@ -72,6 +72,13 @@ class Consent(AnswerRound):
         if not reason and current is not None and current.level == level:
             reason = current.reason  # choosing the same step again keeps the reason given
         return ConsentAnswer(level, reason)
+
+    def whole(self, room: RoomState, rnd: Round, command: Answer):
+        value = command.answer
+        if not isinstance(value, dict) or type(value.get("level")) is not int or not isinstance(value.get("reason", ""), str):
+            return BAD_ANSWER
+        given = GiveConsent(level=value["level"], reason=value.get("reason", ""), round=rnd.index)
+        return self.answer_from(room, rnd, None, given)
 
     def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
         rows = [SummaryRow(name, n, translate=True) for name, n in bars(rnd)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
-from rooms.rounds.answers import AnswerRound
+from rooms.rounds.answers import BAD_ANSWER, Answer, AnswerRound
 from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.rounds.ideas import OVER, Option, reveal_source, source_index, stands_for, vote_options
 from rooms.state import RoomState, Round
@@ -59,7 +59,7 @@ class Standing:
 class Ranking(AnswerRound):
     name = "ranking"
     config = RankingConfig
-    commands = (Rank,)
+    commands = (Rank, Answer)
     events = (RankingGiven,)
     answer_event = RankingGiven
 
@@ -93,6 +93,17 @@ class Ranking(AnswerRound):
                 {"max": limit(room, rnd)},
             )
         return [*order, option]
+
+    def whole(self, room: RoomState, rnd: Round, command: Answer):
+        order = command.answer
+        known = {o.id for o in options(room, rnd)}
+        if not isinstance(order, list) or not order or not all(isinstance(o, str) and o in known for o in order):
+            return Rejection("no_such_option", N_("That choice does not exist."))
+        if len(set(order)) != len(order):
+            return BAD_ANSWER
+        if len(order) > limit(room, rnd):
+            return Rejection("ranking_full", N_("You can rank at most %(max)d."), {"max": limit(room, rnd)})
+        return list(order)
 
     def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
         return [SummaryRow(s.option.text, s.points, f"{s.first}/{s.ranked}") for s in standings(room, rnd)]

@@ -6,7 +6,7 @@ import statistics
 from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
-from rooms.rounds.answers import AnswerRound, counts
+from rooms.rounds.answers import BAD_ANSWER, Answer, AnswerRound, counts
 from rooms.rounds.base import RoundConfig, SummaryRow
 from rooms.state import RoomState, Round
 
@@ -41,7 +41,7 @@ class ScaleAnswered(Event, tag="scale_answered"):
 class Scale(AnswerRound):
     name = "scale"
     config = ScaleConfig
-    commands = (Rate,)
+    commands = (Rate, Answer)
     events = (ScaleAnswered,)
     answer_event = ScaleAnswered
 
@@ -60,6 +60,11 @@ class Scale(AnswerRound):
                 {"low": cfg.low, "high": cfg.high},
             )
         return value
+
+    def whole(self, room: RoomState, rnd: Round, command: Answer):
+        if type(command.answer) is not int:
+            return BAD_ANSWER
+        return self.answer_from(room, rnd, None, Rate(value=command.answer, round=rnd.index))
 
     def summary(self, room: RoomState, rnd: Round) -> list[SummaryRow]:
         rows = [SummaryRow(str(value), n) for value, n in distribution(rnd)]

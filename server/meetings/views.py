@@ -33,6 +33,8 @@ CONFIRMATIONS = {
     "ask": N_("Your question has been received."),
     "rate": N_("Your answer is saved."),
     "add_statement": N_("Your statement has been received."),
+    "write_text": N_("Your answer has been received."),
+    "answer": N_("Your answer is saved."),
 }
 DONE = N_("Done.")
 
