@@ -34,7 +34,15 @@ from rooms.events import (
     TablesAssigned,
     TimerSet,
 )
-from rooms.plan import PLAN_COMMANDS, AnyRoundConfig, PlanChanged, RoomOpened, check_plan, decide_plan
+from rooms.people import admit
+from rooms.plan import (
+    PLAN_COMMANDS,
+    AnyRoundConfig,
+    PlanChanged,
+    RoomOpened,
+    check_plan,
+    decide_plan,
+)
 from rooms.rejection import (
     MEETING_ENDED,
     N_,
@@ -45,11 +53,17 @@ from rooms.rejection import (
     ROUND_PAUSED,
     Rejection,
 )
-from rooms.people import admit
 from rooms.rounds import ROUND_TYPES
-from rooms.scribes import SCRIBE_COMMANDS, SCRIBE_STATUSES, apply_scribes, decide_scribes, mark, may_scribe
+from rooms.scribes import (
+    SCRIBE_COMMANDS,
+    SCRIBE_STATUSES,
+    apply_scribes,
+    decide_scribes,
+    mark,
+    may_scribe,
+)
 from rooms.state import Participant, RoomState, Round, RoundStatus
-from rooms.survey import SURVEY_COMMANDS, NOT_A_SURVEY, apply_survey, decide_survey, refusal
+from rooms.survey import NOT_A_SURVEY, SURVEY_COMMANDS, apply_survey, decide_survey, refusal
 from rooms.text import clean_text
 
 MAX_TITLE_LENGTH = 120

@@ -9,6 +9,7 @@ from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_event, encode_event
 from rooms.commands import StartRound
 from rooms.plan import AddRound
+from rooms.room import new_room
 from rooms.rounds import poll
 from rooms.rounds.answers import Answer
 from rooms.rounds.budget import BudgetConfig
@@ -20,7 +21,6 @@ from rooms.rounds.poll import PollConfig
 from rooms.rounds.ranking import RankingConfig
 from rooms.rounds.scale import ScaleConfig
 from rooms.survey import CloseSurvey, Describe, OpenSurvey, answers_shown, shown
-from rooms.room import new_room
 from tests.support.rooms import PEOPLE, act, code, opened
 
 NOW = 1_800_000_000.0
