@@ -63,7 +63,7 @@ from rooms.scribes import (
     may_scribe,
 )
 from rooms.state import Participant, RoomState, Round, RoundStatus
-from rooms.survey import NOT_A_SURVEY, SURVEY_COMMANDS, apply_survey, decide_survey, refusal
+from rooms.survey import NOT_A_SURVEY, QUESTIONS_FIXED, SURVEY_COMMANDS, apply_survey, decide_survey, refusal
 from rooms.text import clean_text
 
 MAX_TITLE_LENGTH = 120
@@ -109,8 +109,10 @@ def decide(state: RoomState, command: Command, actor: Actor, now: float = 0.0) -
         return MEETING_ENDED
     if type(command) in SURVEY_COMMANDS:
         return decide_survey(state, command, now)
-    if state.survey is not None and type(command) in (*FACILITATOR_FLOW, *PLAN_COMMANDS):
+    if state.survey is not None and type(command) in FACILITATOR_FLOW:
         return NOT_A_SURVEY
+    if state.survey is not None and type(command) in PLAN_COMMANDS:
+        return QUESTIONS_FIXED
     match command:
         case Join():
             return admit(state, command.pid, command.name, command.member)

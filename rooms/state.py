@@ -1,8 +1,11 @@
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rooms.rounds.base import RoundConfig
+if TYPE_CHECKING:  # rooms.rounds imports this module
+    from rooms.rounds.base import RoundConfig
 
 
 class RoundStatus(StrEnum):

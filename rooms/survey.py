@@ -22,6 +22,9 @@ GROUP_DIMENSIONS = ("gender", "age", "district", "background")
 SURVEY_CLOSED = Rejection("survey_closed", N_("This survey is closed. Thank you for your interest."))
 NOT_SHOWN = Rejection("not_shown", N_("This question is not for you, given your earlier answers."))
 NOT_A_SURVEY = Rejection("not_a_survey", N_("That is not possible in a survey."))
+QUESTIONS_FIXED = Rejection(
+    "questions_fixed", N_("The questions cannot change once the survey is open: people may have answered them.")
+)
 NOT_OPEN_YET = Rejection("survey_not_open", N_("This survey has not opened yet."))
 BAD_CLOSING = Rejection("bad_closing_time", N_("The closing time must be in the future."))
 PLAN_UNFIT = Rejection(

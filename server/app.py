@@ -35,6 +35,8 @@ from server.realtime.ws import room_socket
 from server.settings import Settings
 from server.staff import routes as staff_routes
 from server.store import open_store
+from server.surveys import member_routes as survey_member_routes
+from server.surveys import staff_routes as survey_staff_routes
 
 log = logging.getLogger("server.app")
 
@@ -73,6 +75,7 @@ def template_environment() -> Environment:
     )
     env.filters["oslo"] = oslo_time
     env.filters["clock"] = oslo_clock
+    env.filters["oslo_epoch"] = lambda seconds: oslo_time(datetime.fromtimestamp(seconds, OSLO))
     return env
 
 
@@ -154,6 +157,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *meeting_staff_routes.ROUTES,
             *staff_routes.ROUTES,
             *member_routes.ROUTES,
+            *survey_member_routes.ROUTES,
+            *survey_staff_routes.ROUTES,
             *panel_routes.ROUTES,
             room_socket,
             healthz,

@@ -61,6 +61,12 @@ def acting_for(scribe: Actor, pid: str, secret_key: str, room: str) -> Actor:
     return Actor(Role.PARTICIPANT, pid=pid, ballot=scribed_ballot(secret_key, room, pid), scribe=scribe.scribe)
 
 
+def invitation_seat(token: str, room: str) -> tuple[str, str]:
+    """The seat secret and pseudonym a personal invitation link has in its room: the same link
+    on another device (or next week) is the same participant."""
+    return derive(token, f"seat:{room}"), derive(token, f"pid:{room}")[:12]
+
+
 def ballot_of(secret: str, room: str) -> str:
     return derive(secret, f"ballot:{room}")
 

@@ -38,6 +38,8 @@ class RoundConfig(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
         "live_results": N_("Show results while the round runs"),
         "tables": N_("Seat people at new tables of this size when the round starts (0: keep)"),
         "per_table": N_("Show results per table"),
+        "show_if_round": N_("Ask only those who answered question number (empty: everyone)"),
+        "show_if_options": N_("… with one of these option numbers (one per line)"),
     }
     choices: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {}
     # Settings a newly added round starts with, where the defaults alone would not work.

@@ -48,3 +48,9 @@ async def answer(store: Store, invitation: Invitation, coming: bool, accessibili
 async def check_in(store: Store, invitation: Invitation, arrived: bool) -> None:
     invitation.checked_in_at = datetime.now(UTC) if arrived else None
     await store.put(invitation)
+
+
+async def complete(store: Store, invitation: Invitation) -> None:
+    """A survey's respondent has sent their answers (again): reminders skip them from now on."""
+    invitation.completed_at = datetime.now(UTC)
+    await store.put(invitation)

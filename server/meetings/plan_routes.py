@@ -15,6 +15,7 @@ from server.meetings.formats import FORMATS
 from server.meetings.plan_form import config_from_form, fields
 from server.pages import language_of, page
 from server.realtime.connection import Audience
+from server.store.records import Meeting
 
 
 async def _facilitator_room(request: Request, code: str):
@@ -35,10 +36,20 @@ async def _round_or_error(request: Request, code: str, index: int) -> tuple[obje
     return live, rnd
 
 
-def _edit_page(request: Request, code: str, index: int, config: RoundConfig, problem: str = "", status: int = 200) -> Template:
+async def _is_survey(request: Request, code: str) -> bool:
+    meeting = await request.app.state.store.get(Meeting, code)
+    return meeting is not None and meeting.survey
+
+
+def _back(code: str, survey: bool) -> str:
+    return f"/staff/meetings/{code}#questions" if survey else f"/r/{code}/console#plan-title"
+
+
+async def _edit_page(request: Request, code: str, index: int, config: RoundConfig, problem: str = "", status: int = 200) -> Template:
+    survey = await _is_survey(request, code)
     return page(
-        request, "room/edit_round.html", code=code, index=index, config=config,
-        fields=fields(config), problem=problem, status_code=status,
+        request, "room/edit_round.html", code=code, index=index, config=config, survey=survey,
+        back=_back(code, survey), fields=fields(config, survey), problem=problem, status_code=status,
     )
 
 
@@ -47,7 +58,7 @@ async def edit_round(request: Request, code: str, index: int) -> Template:
     found = await _round_or_error(request, code, index)
     if isinstance(found, Template):
         return found
-    return _edit_page(request, code, index, found[1].config)
+    return await _edit_page(request, code, index, found[1].config)
 
 
 @post("/r/{code:str}/console/rounds/{index:int}", name="save-round")
@@ -58,16 +69,17 @@ async def save_round(request: Request, code: str, index: int) -> Template | Redi
     rnd = found[1]
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     _ = translator(language_of(request))
+    survey = await _is_survey(request, code)
     try:
-        config = config_from_form(rnd.config, form)
+        config = config_from_form(rnd.config, form, survey)
     except msgspec.ValidationError as exc:
         field = str(exc).rsplit("$.", 1)[-1].strip("`")
         label = type(rnd.config).labels.get(field, field)
-        return _edit_page(request, code, index, rnd.config, _("Please check “%(field)s”.", field=_(label)), 400)
+        return await _edit_page(request, code, index, rnd.config, _("Please check “%(field)s”.", field=_(label)), 400)
     result = await request.app.state.hub.execute(code, ReplaceRound(round=index, config=config), FACILITATOR)
     if isinstance(result, Rejection):
-        return _edit_page(request, code, index, config, _(result.message, **result.params), 400)
-    return Redirect(f"/r/{code}/console#plan-title", status_code=303)
+        return await _edit_page(request, code, index, config, _(result.message, **result.params), 400)
+    return Redirect(_back(code, survey), status_code=303)
 
 
 @post("/r/{code:str}/console/format", name="use-format")

@@ -15,6 +15,7 @@ from rooms.rejection import N_
 
 from server.auth import (
     identify,
+    invitation_seat,
     key_matches,
     make_cookie,
     participant,
@@ -63,9 +64,12 @@ async def join_by_code(request: Request, code: str = "") -> Redirect | Template:
 
 
 async def _meeting_or_404(request: Request, code: str) -> Meeting | Template:
+    """A meeting one may join by its code: not a survey, which is answered by personal link only."""
     meeting = await _state(request).store.get(Meeting, code)
     if meeting is None:
         return page(request, "home.html", code=code, error=NO_SUCH_MEETING, status_code=404)
+    if meeting.survey:
+        return page(request, "home.html", code=code, error="survey_by_link", status_code=403)
     return meeting
 
 
@@ -131,6 +135,8 @@ async def invitation_page(request: Request, token: str, answered: str = "") -> T
     if found is None:
         return page(request, "home.html", error="bad_invitation", status_code=404)
     invitation, member, meeting = found
+    if meeting.survey:
+        return Redirect(f"/i/{token}/survey", status_code=303)
     joined = await participant(_state(request).store, meeting.code, request.cookies.get(seat_cookie_name(meeting.code)))
     return page(request, "invitation.html", meeting=meeting, member=member, token=token,
                 invitation=invitation, joined=joined is not None, answered=bool(answered))
@@ -142,6 +148,8 @@ async def invitation_answer(request: Request, token: str) -> Template | Redirect
     if found is None:
         return page(request, "home.html", error="bad_invitation", status_code=404)
     invitation, member, meeting = found
+    if meeting.survey:
+        return Redirect(f"/i/{token}/survey", status_code=303)
     form = await request.form()
     coming = str(form.get("coming", ""))
     try:
@@ -162,9 +170,9 @@ async def invitation_join(request: Request, token: str) -> Template | Redirect:
     if found is None:
         return page(request, "home.html", error="bad_invitation", status_code=404)
     invitation, member, meeting = found
-    # The same link on another device is the same participant.
-    secret = derive(token, f"seat:{meeting.code}")
-    pid = derive(token, f"pid:{meeting.code}")[:12]
+    if meeting.survey:
+        return Redirect(f"/i/{token}/survey", status_code=303)
+    secret, pid = invitation_seat(token, meeting.code)
     result = await _seat(request, meeting.code, secret, pid, "", invitation.member)
     if isinstance(result, Redirect):
         return result

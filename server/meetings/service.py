@@ -47,6 +47,7 @@ async def create_meeting(
     starts_at: datetime | None = None,
     place: str = "",
     description: str = "",
+    mode: str = "meeting",
 ) -> CreatedMeeting:
     facilitator_key, board_key = new_token(), new_token()
     for _ in range(20):
@@ -71,6 +72,7 @@ async def create_meeting(
         starts_at=starts_at,
         place=place,
         description=description,
+        mode=mode,
     )
     await store.put(meeting)
     created = CreatedMeeting(code, facilitator_key, board_key)

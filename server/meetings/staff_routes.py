@@ -28,6 +28,7 @@ from server.panel.csv_io import spreadsheet_safe
 from server.panel.composition import compare
 from server.panel.filters import choices, matches
 from server.staff.accounts import Role, staff_or_refusal
+from server.surveys.staff_routes import survey_page
 from server.tokens import derive
 from server.store.records import HistoryEntry, Invitation, Meeting, Member, Outcome, StaffUser
 
@@ -113,6 +114,8 @@ async def meeting_page(request: Request, code: str) -> Template | Redirect:
     meeting = await _meeting(request, code, user)
     if isinstance(meeting, Template):
         return meeting
+    if meeting.survey:
+        return await survey_page(request, user, meeting)
     people = await _people(request, meeting)
     answers = {"yes": 0, "no": 0, "": 0}
     for invitation, _ in people:

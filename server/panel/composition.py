@@ -36,7 +36,7 @@ class Comparison:
     not_stated: int
 
 
-def _category(member: Member, key: str, today: date) -> str:
+def category(member: Member, key: str, today: date) -> str:
     match key:
         case "gender":
             return member.gender
@@ -68,17 +68,17 @@ def compare(members: list[Member], today: date) -> list[Comparison]:
     for dim in dimensions():
         counts: dict[str, int] = {}
         for member in panel:
-            category = _category(member, dim.key, today)
-            counts[category] = counts.get(category, 0) + 1
+            group = category(member, dim.key, today)
+            counts[group] = counts.get(group, 0) + 1
         stated = sum(n for c, n in counts.items() if c)
         population = sum(dim.counts.values())
         lines = []
-        for category, (label, translate) in LABELS[dim.key].items():
-            n = counts.get(category, 0)
+        for group, (label, translate) in LABELS[dim.key].items():
+            n = counts.get(group, 0)
             lines.append(Line(
-                category, label, translate, n,
+                group, label, translate, n,
                 n / stated if stated else None,
-                dim.counts[category] / population if category in dim.counts else None,
+                dim.counts[group] / population if group in dim.counts else None,
             ))
         # Categories the population figures do not have (e.g. "other" gender) are still shown.
         extra = [c for c in counts if c and c not in LABELS[dim.key]]

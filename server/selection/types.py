@@ -20,7 +20,7 @@ from datetime import date
 
 import numpy as np
 
-from server.panel.composition import _category as member_category
+from server.panel.composition import category as member_category
 from server.store.records import Member
 
 DIMENSIONS: tuple[str, ...] = ("gender", "age", "district", "background")

@@ -32,10 +32,16 @@ class Meeting(Record):
     starts_at: datetime | None = None
     place: str = ""
     description: str = ""
+    mode: str = "meeting"  # meeting (live, together) | survey (remote, each at their own pace)
+    closes_at: datetime | None = None  # a survey's closing time, once opened
 
     @property
     def key(self) -> str:
         return self.code
+
+    @property
+    def survey(self) -> bool:
+        return self.mode == "survey"
 
 
 class Member(Record):
@@ -124,6 +130,9 @@ class Invitation(Record):
     dietary: str = ""
     answered_at: datetime | None = None
     checked_in_at: datetime | None = None  # arrived at the door (staff check-in)
+    # Surveys: when the member last sent their answers (saw the receipt), and was last reminded.
+    completed_at: datetime | None = None
+    reminded_at: datetime | None = None
 
     @property
     def key(self) -> str:

@@ -122,7 +122,7 @@ def test_nothing_is_taken_after_the_closing_time_or_after_staff_close_it():
 def test_live_meeting_controls_and_plan_changes_are_refused_once_open():
     state = survey()
     assert code(act(state, StartRound(round=0))) == "not_a_survey"
-    assert code(act(state, AddRound(type="poll"))) == "not_a_survey"
+    assert code(act(state, AddRound(type="poll"))) == "questions_fixed"
 
 
 def test_a_ballot_is_described_once_by_its_groups_only():

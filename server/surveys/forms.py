@@ -1,0 +1,102 @@
+"""A survey question as a plain HTML form (works without JavaScript, on any phone or on paper
+typed in by staff): turning what the form sends into a whole answer, and an answer back into
+words for the member's review page and receipt."""
+
+from collections.abc import Callable, Mapping
+
+from rooms import Rejection
+from rooms.rejection import N_
+from rooms.rounds import consent, ranking
+from rooms.rounds.answers import Answer
+from rooms.state import RoomState, Round
+
+NOTHING_CHOSEN = Rejection("nothing_chosen", N_("Please answer, or press “Skip this question”."))
+PLACE_TWICE = Rejection("place_twice", N_("Each place can be given to one option only."))
+NOT_A_NUMBER = Rejection("not_a_number", N_("Please write whole numbers only."))
+
+Form = Mapping[str, list[str]]  # field -> every value sent under that name
+
+
+def _one(form: Form, name: str) -> str:
+    values = form.get(name) or [""]
+    return values[0].strip()
+
+
+def _number(text: str) -> int | None:
+    text = text.strip()
+    if text.startswith("-") and text[1:].isdigit():
+        return int(text)
+    return int(text) if text.isdigit() else None
+
+
+def answer_from_form(state: RoomState, rnd: Round, form: Form) -> Answer | Rejection:
+    """The Answer the form describes (checked in full by the round type), or why it cannot be one."""
+    cfg = rnd.config
+    match rnd.kind:
+        case "poll":
+            chosen = [_number(v) for v in form.get("choice", []) if v.strip()]
+            if not chosen:
+                return NOTHING_CHOSEN
+            if None in chosen:
+                return NOT_A_NUMBER
+            return Answer(round=rnd.index, answer=chosen, other=_one(form, "other"))
+        case "scale":
+            value = _number(_one(form, "value"))
+            return NOTHING_CHOSEN if value is None else Answer(round=rnd.index, answer=value)
+        case "consent":
+            level = _number(_one(form, "level"))
+            if level is None:
+                return NOTHING_CHOSEN
+            return Answer(round=rnd.index, answer={"level": level, "reason": _one(form, "reason")})
+        case "ranking":
+            places: dict[int, str] = {}
+            for option in ranking.options(state, rnd):
+                text = _one(form, f"place_{option.id}")
+                if not text:
+                    continue
+                place = _number(text)
+                if place is None:
+                    return NOT_A_NUMBER
+                if place in places:
+                    return PLACE_TWICE
+                places[place] = option.id
+            if not places:
+                return NOTHING_CHOSEN
+            return Answer(round=rnd.index, answer=[places[p] for p in sorted(places)])
+        case "budget":
+            amounts: dict[int, int] = {}
+            for i in range(len(cfg.options)):  # type: ignore[attr-defined]
+                text = _one(form, f"amount_{i}")
+                amount = _number(text) if text else 0
+                if amount is None:
+                    return NOT_A_NUMBER
+                amounts[i] = amount
+            if not any(amounts.values()):
+                return NOTHING_CHOSEN
+            return Answer(round=rnd.index, answer=amounts)
+        case "text":
+            text = _one(form, "text")
+            return Answer(round=rnd.index, answer=text) if text else NOTHING_CHOSEN
+    return NOTHING_CHOSEN
+
+
+def answer_in_words(state: RoomState, rnd: Round, ballot: str, _: Callable[..., str]) -> str:
+    """The ballot's answer as the member would say it ("" if none), in the reader's language."""
+    answer = rnd.data.get(ballot)
+    if answer is None:
+        return ""
+    cfg = rnd.config
+    match rnd.kind:
+        case "poll":
+            names = [cfg.options[i] if i < len(cfg.options) else _("Other") for i in answer]  # type: ignore[attr-defined]
+            other = rnd.notes.get(ballot)
+            return ", ".join(names) + (f": {other}" if other else "")
+        case "consent":
+            words = f"{answer.level}. {_(consent.LEVEL_NAMES[answer.level])}"
+            return f"{words}: {answer.reason}" if answer.reason else words
+        case "ranking":
+            texts = {o.id: o.text for o in ranking.options(state, rnd)}
+            return ", ".join(f"{n}. {texts.get(o, o)}" for n, o in enumerate(answer, start=1))
+        case "budget":
+            return ", ".join(f"{cfg.options[i]}: {amount}" for i, amount in sorted(answer.items()))  # type: ignore[attr-defined]
+    return str(answer)

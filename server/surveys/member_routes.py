@@ -1,0 +1,134 @@
+"""The member's side of a survey: one question per page through their personal link, saved as
+they go, a review of their answers, sending them, and a receipt."""
+
+from datetime import UTC, datetime
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from rooms import Rejection
+from rooms.survey import is_open
+
+from server.meetings.invitations import complete
+from server.meetings.views import TEMPLATE_HELPERS
+from server.i18n import translator
+from server.pages import language_of, page
+from server.store.records import Invitation, Meeting, Member
+from server.surveys.forms import answer_from_form, answer_in_words
+from server.surveys.respondents import Question, questions_for, respondent, save
+from server.tokens import hash_token
+
+
+async def _found(request: Request, token: str) -> tuple[Invitation, Member | None, Meeting] | Template:
+    store = request.app.state.store
+    invitation = await store.get(Invitation, hash_token(token))
+    meeting = await store.get(Meeting, invitation.meeting) if invitation is not None else None
+    if invitation is None or meeting is None or not meeting.survey:
+        return page(request, "home.html", error="bad_invitation", status_code=404)
+    return invitation, await store.get(Member, invitation.member), meeting
+
+
+async def _context(request: Request, token: str):
+    """Everything a survey page needs, or the page that says why there is none."""
+    found = await _found(request, token)
+    if isinstance(found, Template):
+        return found
+    invitation, member, meeting = found
+    live = await request.app.state.hub.room(meeting.code)
+    if live is None:
+        return page(request, "home.html", error="bad_invitation", status_code=404)
+    actor = respondent(token, meeting.code)
+    state = live.state
+    return {
+        "invitation": invitation, "member": member, "meeting": meeting, "room": state, "actor": actor,
+        "token": token, "rounds": TEMPLATE_HELPERS, "questions": questions_for(state, actor.ballot or ""),
+        "open": is_open(state, datetime.now(UTC).timestamp()),
+        "in_words": lambda rnd: answer_in_words(state, rnd, actor.ballot or "", translator(language_of(request))),
+    }
+
+
+@get("/i/{token:str}/survey", name="survey")
+async def survey_start(request: Request, token: str) -> Template:
+    context = await _context(request, token)
+    if isinstance(context, Template):
+        return context
+    return page(request, "survey/intro.html", **context)
+
+
+def _question(context: dict, number: int) -> Question | None:
+    questions = context["questions"]
+    return questions[number - 1] if 1 <= number <= len(questions) else None
+
+
+def _question_page(request: Request, context: dict, question: Question, rejection: Rejection | None = None,
+                   sent: dict | None = None) -> Template:
+    return page(
+        request, "survey/question.html", question=question, rejection=rejection, sent=sent or {},
+        mine=question.round.data.get(context["actor"].ballot or ""),
+        other=question.round.notes.get(context["actor"].ballot or "", ""),
+        status_code=400 if rejection else 200, **context,
+    )
+
+
+@get("/i/{token:str}/survey/q/{number:int}", name="survey-question")
+async def survey_question(request: Request, token: str, number: int) -> Template | Redirect:
+    context = await _context(request, token)
+    if isinstance(context, Template):
+        return context
+    question = _question(context, number)
+    if question is None or not context["open"]:
+        return Redirect(f"/i/{token}/survey", status_code=303)
+    return _question_page(request, context, question)
+
+
+@post("/i/{token:str}/survey/q/{number:int}", name="survey-answer")
+async def survey_answer(request: Request, token: str, number: int) -> Template | Redirect:
+    context = await _context(request, token)
+    if isinstance(context, Template):
+        return context
+    question = _question(context, number)
+    if question is None or not context["open"]:
+        return Redirect(f"/i/{token}/survey", status_code=303)
+    form = await request.form()
+    sent = {key: form.getall(key) for key in form}
+    if "skip" not in sent:
+        command = answer_from_form(context["room"], question.round, sent)
+        if not isinstance(command, Rejection):
+            command = await save(request.app.state.hub, context["meeting"].code, context["actor"], context["member"], command)
+        if isinstance(command, Rejection):
+            return _question_page(request, context, question, command, sent)
+    # The questions after this one may have changed with this answer: count them again.
+    after = questions_for(context["room"], context["actor"].ballot or "")
+    following = number + 1 if "back" not in sent else number - 1
+    if 1 <= following <= len(after):
+        return Redirect(f"/i/{token}/survey/q/{following}", status_code=303)
+    return Redirect(f"/i/{token}/survey/review" if following > 0 else f"/i/{token}/survey", status_code=303)
+
+
+@get("/i/{token:str}/survey/review", name="survey-review")
+async def survey_review(request: Request, token: str) -> Template:
+    context = await _context(request, token)
+    if isinstance(context, Template):
+        return context
+    return page(request, "survey/review.html", **context)
+
+
+@post("/i/{token:str}/survey/review", name="survey-send")
+async def survey_send(request: Request, token: str) -> Template | Redirect:
+    context = await _context(request, token)
+    if isinstance(context, Template):
+        return context
+    if not context["open"]:
+        return Redirect(f"/i/{token}/survey", status_code=303)
+    await complete(request.app.state.store, context["invitation"])
+    return Redirect(f"/i/{token}/survey/receipt", status_code=303)
+
+
+@get("/i/{token:str}/survey/receipt", name="survey-receipt")
+async def survey_receipt(request: Request, token: str) -> Template:
+    context = await _context(request, token)
+    if isinstance(context, Template):
+        return context
+    return page(request, "survey/receipt.html", **context)
+
+
+ROUTES = [survey_start, survey_question, survey_answer, survey_review, survey_send, survey_receipt]

@@ -1,0 +1,140 @@
+"""A remote survey against a real server: staff build it (with a follow-up question shown only
+after certain answers and an "Other" option), invite part of the panel, open it; members answer
+over several visits through their personal links; nobody answers twice or from outside the
+group; the results are weighted, and nothing stored links an answer to a member."""
+
+import csv
+import io
+import re
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+
+from tests.integration.test_draw_pages import panel_csv
+from tests.integration.test_panel import admin
+from tests.support.forms import form_fields
+from tests.support.phone import http_client
+from tests.support.staff import Staff, Visitor
+
+pytestmark = pytest.mark.anyio
+
+
+async def create_survey(staff: Staff, title: str = "Biblioteket") -> str:
+    created = await staff.post("/staff/surveys/new", {"title": title, "description": "Vi vil høre fra deg.", "language": "nb"})
+    assert created.status_code == 303
+    return created.headers["location"].rsplit("/", 1)[-1]
+
+
+async def change_question(staff: Staff, code: str, index: int, **changes: str) -> object:
+    path = f"/r/{code}/console/rounds/{index}"
+    fields = form_fields((await staff.get(path)).text, path)
+    return await staff.post(path, fields | {f"f_{k}": v for k, v in changes.items()})
+
+
+async def invite(staff: Staff, code: str, how_many: int) -> list[str]:
+    """Invite the first `how_many` members listed; their personal links."""
+    ids = re.findall(r'name="member" value="([^"]+)"', (await staff.get(f"/staff/meetings/{code}/invitees")).text)
+    assert len(ids) >= how_many
+    await staff.post(f"/staff/meetings/{code}/invite", {"member": ids[:how_many]})
+    rows = list(csv.DictReader(io.StringIO((await staff.get(f"/staff/meetings/{code}/invitations.csv")).text.lstrip("\ufeff")), delimiter=";"))
+    return [row["lenke"].split("/i/", 1)[1] for row in rows]
+
+
+async def test_a_survey_built_opened_answered_over_visits_and_weighted(server):
+    links = server.demo(members=0)
+    async with http_client(timeout=60) as http:
+        staff = await admin(http, server, links)
+        await staff.upload(panel_csv(60))
+        code = await create_survey(staff)
+        page = (await staff.get(f"/staff/meetings/{code}")).text
+        assert "Ikke åpnet ennå" in page or "Not open yet" in page
+
+        # Question 2 only for those who use the library every week or month; question 1 gets "Other".
+        assert (await change_question(staff, code, 0, other="on")).status_code == 303
+        refused = await change_question(staff, code, 1, show_if_round="3", show_if_options="1")
+        assert refused.status_code == 400 and "avstemning som kommer før" in refused.text
+        assert (await change_question(staff, code, 1, show_if_round="1", show_if_options="1\n2")).status_code == 303
+        page = (await staff.get(f"/staff/meetings/{code}")).text
+        assert "svarte 1, 2 på spørsmål 1" in page or "option 1, 2 in question 1" in page
+        preview = await staff.get(f"/staff/surveys/{code}/preview/1")
+        assert preview.status_code == 200 and 'value="4"' in preview.text  # the "Other" choice
+
+        tokens = await invite(staff, code, 40)
+        assert len(tokens) == 40
+        member = Visitor(http, server.base)
+        early = await member.get(f"/i/{tokens[0]}/survey")
+        assert early.status_code == 200 and "ikke åpnet ennå" in early.text
+
+        closes = (date.today() + timedelta(days=14)).isoformat()
+        assert (await staff.post(f"/staff/surveys/{code}/open", {"date": closes, "time": "12:00"})).status_code == 303
+        # Once open, the questions are fixed.
+        assert (await change_question(staff, code, 2, title="Ny")).status_code == 400
+
+        # A member answers question 1, stops, and comes back another day on another device.
+        assert (await member.get(f"/i/{tokens[0]}")).headers["location"] == f"/i/{tokens[0]}/survey"
+        nothing = await member.post(f"/i/{tokens[0]}/survey/q/1", {})
+        assert nothing.status_code == 400 and "Svar, eller trykk" in nothing.text
+        other = await member.post(f"/i/{tokens[0]}/survey/q/1", {"choice": "4"})
+        assert other.status_code == 400 and "Skriv hva det andre svaret ditt er" in other.text
+        moved = await member.post(f"/i/{tokens[0]}/survey/q/1", {"choice": "0"})
+        assert moved.headers["location"] == f"/i/{tokens[0]}/survey/q/2"
+        later = Visitor(http, server.base)
+        intro = (await later.get(f"/i/{tokens[0]}/survey")).text
+        assert "Du har svart på 1 av 3" in intro and "Fortsett der jeg slapp" in intro
+        question = (await later.get(f"/i/{tokens[0]}/survey/q/1")).text
+        assert re.search(r'value="0" checked', question)  # the earlier answer is kept
+        assert (await later.post(f"/i/{tokens[0]}/survey/q/2", {"value": "4"})).status_code == 303
+        await later.post(f"/i/{tokens[0]}/survey/q/3", {"text": "Lengre åpningstider <script>alert(1)</script>"})
+        review = (await later.get(f"/i/{tokens[0]}/survey/review")).text
+        assert "Hver uke" in review and "&lt;script&gt;" in review and "<script>alert" not in review
+        sent = await later.post(f"/i/{tokens[0]}/survey/review")
+        assert sent.headers["location"].endswith("/survey/receipt")
+        receipt = (await later.get(f"/i/{tokens[0]}/survey/receipt")).text
+        assert "Takk! Svarene dine er sendt." in receipt
+
+        # Someone who never uses the library is not asked question 2.
+        skipper = Visitor(http, server.base)
+        await skipper.get(f"/i/{tokens[1]}/survey")
+        assert (await skipper.post(f"/i/{tokens[1]}/survey/q/1", {"choice": "3"})).headers["location"].endswith("/q/2")
+        intro = (await skipper.get(f"/i/{tokens[1]}/survey")).text
+        assert "Du har svart på 1 av 2" in intro  # question 2 dropped out
+        direct = await skipper.post(f"/i/{tokens[1]}/survey/q/2", {"text": "Hei"})
+        assert direct.status_code == 303  # question 2 for them is the free text
+        # Answering twice is answering again: still one answer per member.
+        await skipper.post(f"/i/{tokens[1]}/survey/q/2", {"text": "Hei igjen"})
+
+        # More members answer, so the results have groups to weigh.
+        for n, token in enumerate(tokens[2:30]):
+            visitor = Visitor(http, server.base)
+            await visitor.get(f"/i/{token}/survey")
+            assert (await visitor.post(f"/i/{token}/survey/q/1", {"choice": str(n % 2)})).status_code == 303
+            assert (await visitor.post(f"/i/{token}/survey/q/2", {"value": str(1 + n % 5)})).status_code == 303
+
+        # Outside the group: a made-up link, a live meeting's join code, and a member who is not invited.
+        assert (await member.get("/i/" + "x" * 43 + "/survey")).status_code == 404
+        assert (await member.get(f"/j/{code}")).status_code == 403
+
+        results = (await staff.get(f"/staff/surveys/{code}/results")).text
+        assert "30 personer har svart" in results
+        assert re.search(r"Designeffekt</dt><dd>\d\.\d\d", results)
+        assert "Lengre åpningstider &lt;script&gt;" in results
+        answered = re.search(r"1\. How often do you use the library\?|1\. Hvor ofte bruker du biblioteket\?", results)
+        assert answered is not None
+        assert "29 svar." in results  # question 2: 30 answered question 1, one was not asked
+
+        await staff.post(f"/staff/surveys/{code}/close")
+        closed = await member.post(f"/i/{tokens[5]}/survey/q/1", {"choice": "1"})
+        assert closed.headers["location"] == f"/i/{tokens[5]}/survey"
+        assert "avsluttet" in (await member.get(f"/i/{tokens[5]}/survey")).text
+
+    # Nothing stored links an answer to a member: the log names no member, and the ballots are
+    # in no record.
+    db = sqlite3.connect(server.database)
+    log = "\n".join(row[0].decode() for row in db.execute("SELECT data FROM events WHERE room = ?", (code,)))
+    assert "Lengre åpningstider" in log
+    member_ids = [row[0] for row in db.execute("SELECT key FROM records WHERE kind = 'member'")]
+    assert member_ids and not any(m in log for m in member_ids)
+    ballots = set(re.findall(r'"ballot":"([^"]+)"', log))
+    records = "\n".join(f"{kind} {key} {data.decode()}" for kind, key, data in db.execute("SELECT * FROM records"))
+    assert len(ballots) == 30 and not any(b in records for b in ballots)
