@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
+
 from rooms import Rejection
 from rooms.survey import is_open
-
+from server.i18n import translator
 from server.meetings.invitations import complete
 from server.meetings.views import TEMPLATE_HELPERS
-from server.i18n import translator
 from server.pages import language_of, page
 from server.store.records import Invitation, Meeting, Member
 from server.surveys.forms import answer_from_form, answer_in_words

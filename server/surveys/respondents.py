@@ -16,7 +16,6 @@ from rooms.actors import SYSTEM
 from rooms.commands import Command, Join
 from rooms.state import RoomState, Round
 from rooms.survey import GROUP_DIMENSIONS, Describe, shown
-
 from server.auth import ballot_of, invitation_seat
 from server.panel.composition import category
 from server.realtime.hub import Hub

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+
 from rooms.rejection import N_
 from rooms.rounds import consent, ranking, scale
 from rooms.state import RoomState, Round
 from rooms.survey import GROUP_DIMENSIONS, answers_shown
-
 from server.panel.composition import LABELS, category
 from server.panel.fields import GENDERS
 from server.panel.population import dimensions
@@ -97,12 +97,21 @@ def response_by_group(invited: Sequence[Member], respondents: Sequence[dict[str,
     return lines
 
 
-def results(state: RoomState, invited: Sequence[Member], today: date) -> Results:
+def respondents(state: RoomState) -> tuple[list[str], list[dict[str, str]]]:
+    """The ballots that answered at least one question, in key order, and each one's groups."""
     survey = state.survey
     groups = survey.groups if survey is not None else {}
     ballots = sorted({b for r in state.rounds for b in answers_shown(state, r)} & set(groups))
-    people = [groups[b] for b in ballots]
-    weighting = rake(people, margins()) if people else None
+    return ballots, [groups[b] for b in ballots]
+
+
+def weigh(people: list[dict[str, str]]) -> Weighting | None:
+    return rake(people, margins()) if people else None
+
+
+def results(state: RoomState, invited: Sequence[Member], today: date) -> Results:
+    ballots, people = respondents(state)
+    weighting = weigh(people)
     position = {b: i for i, b in enumerate(ballots)}
     questions = [_question(state, rnd, ballots, position, people, weighting) for rnd in state.rounds]
     return Results(len(ballots), weighting, response_by_group(invited, people, today), questions)

@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
+
 from rooms import Rejection
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.plan import AddRound, MoveRound, RemoveRound
@@ -14,7 +15,6 @@ from rooms.rounds.free_text import TextConfig
 from rooms.rounds.poll import PollConfig
 from rooms.rounds.scale import ScaleConfig
 from rooms.survey import SURVEY_TYPES, CloseSurvey, OpenSurvey
-
 from server.audit import record
 from server.i18n import LANGUAGES, translator
 from server.meetings.invitations import invitations_to
@@ -24,6 +24,7 @@ from server.pages import language_of, page
 from server.panel import fields as f
 from server.staff.accounts import Role, staff_or_refusal
 from server.store.records import Meeting, Member, StaffUser
+from server.surveys.exports import table, to_csv, to_sav, to_xlsx
 from server.surveys.respondents import Question
 from server.surveys.results import DIMENSION_NAMES, results
 
@@ -191,5 +192,28 @@ async def survey_results(request: Request, code: str) -> Template | Redirect:
     )
 
 
-ROUTES = [new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", lambda columns, _: to_csv(columns)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
+    "sav": ("application/x-spss-sav", lambda columns, _: to_sav(columns)),
+}
+
+
+@get("/staff/surveys/{code:str}/answers/{kind:str}", name="survey-export")
+async def export(request: Request, code: str, kind: str) -> Response | Template | Redirect:
+    found = await _survey(request, code, Role.COORDINATOR)
+    if not isinstance(found, tuple):
+        return found
+    user, meeting, live = found
+    if kind not in EXPORTS:
+        return page(request, "error.html", status=404, status_code=404, user=user)
+    media_type, write = EXPORTS[kind]
+    _ = translator(language_of(request))
+    body = write(table(live.state, _), _)
+    await record(request.app.state.store, user.username, f"export_survey_{kind}", code)
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="svar-{code}.{kind}"'})
+
+
+ROUTES = [export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
           preview, survey_results]

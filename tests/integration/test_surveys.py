@@ -9,8 +9,11 @@ import re
 import sqlite3
 from datetime import date, timedelta
 
+import openpyxl
+import pyreadstat
 import pytest
 
+from server.panel.population import dimensions
 from tests.integration.test_draw_pages import panel_csv
 from tests.integration.test_panel import admin
 from tests.support.forms import form_fields
@@ -18,6 +21,7 @@ from tests.support.phone import http_client
 from tests.support.staff import Staff, Visitor
 
 pytestmark = pytest.mark.anyio
+POPULATION = sum(dimensions()[0].counts.values())  # adults, the first margin the weights meet
 
 
 async def create_survey(staff: Staff, title: str = "Biblioteket") -> str:
@@ -41,7 +45,7 @@ async def invite(staff: Staff, code: str, how_many: int) -> list[str]:
     return [row["lenke"].split("/i/", 1)[1] for row in rows]
 
 
-async def test_a_survey_built_opened_answered_over_visits_and_weighted(server):
+async def test_a_survey_built_opened_answered_over_visits_and_weighted(server, tmp_path):
     links = server.demo(members=0)
     async with http_client(timeout=60) as http:
         staff = await admin(http, server, links)
@@ -102,7 +106,7 @@ async def test_a_survey_built_opened_answered_over_visits_and_weighted(server):
         direct = await skipper.post(f"/i/{tokens[1]}/survey/q/2", {"text": "Hei"})
         assert direct.status_code == 303  # question 2 for them is the free text
         # Answering twice is answering again: still one answer per member.
-        await skipper.post(f"/i/{tokens[1]}/survey/q/2", {"text": "Hei igjen"})
+        await skipper.post(f"/i/{tokens[1]}/survey/q/2", {"text": "=HYPERLINK(\"http://x\")"})
 
         # More members answer, so the results have groups to weigh.
         for n, token in enumerate(tokens[2:30]):
@@ -122,6 +126,25 @@ async def test_a_survey_built_opened_answered_over_visits_and_weighted(server):
         answered = re.search(r"1\. How often do you use the library\?|1\. Hvor ofte bruker du biblioteket\?", results)
         assert answered is not None
         assert "29 svar." in results  # question 2: 30 answered question 1, one was not asked
+
+        exported = await staff.get(f"/staff/surveys/{code}/answers/csv")
+        rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+        assert len(rows) == 30 and rows[0]["respondent"] == "R0001"
+        assert sum(float(r["weight"]) for r in rows) == pytest.approx(POPULATION, rel=1e-9)
+        assert "'=HYPERLINK" in exported.text and "Medlem" not in exported.text
+        assert {r["q2"] for r in rows} >= {"", "1", "5"}  # one was not asked question 2
+        workbook = openpyxl.load_workbook(io.BytesIO((await staff.get(f"/staff/surveys/{code}/answers/xlsx")).content))
+        sheet = workbook.worksheets[0]
+        cells = [c for row in sheet.iter_rows() for c in row]
+        assert any(isinstance(c.value, str) and c.value.startswith("=HYPERLINK") for c in cells)
+        assert all(c.data_type != "f" for c in cells)  # text, never a formula
+        assert workbook.worksheets[1]["A2"].value == "respondent"
+        sav = tmp_path / "answers.sav"
+        sav.write_bytes((await staff.get(f"/staff/surveys/{code}/answers/sav")).content)
+        frame, meta = pyreadstat.read_sav(str(sav))
+        assert len(frame) == 30 and meta.column_names_to_labels["q1"] == "Hvor ofte bruker du biblioteket?"
+        assert meta.variable_value_labels["q1"][1.0] == "Hver uke"
+        assert frame["weight"].sum() == pytest.approx(POPULATION, rel=1e-9)
 
         await staff.post(f"/staff/surveys/{code}/close")
         closed = await member.post(f"/i/{tokens[5]}/survey/q/1", {"choice": "1"})
