@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response, get
@@ -20,6 +19,7 @@ from litestar.template.config import TemplateConfig
 
 from server import logs
 from server.auth import scribed_ballot
+from server.i18n import OSLO, oslo_time
 from server.meetings import draw_routes, plan_routes, scribe_routes
 from server.meetings import staff_routes as meeting_staff_routes
 from server.meetings import routes as meeting_routes
@@ -40,7 +40,6 @@ from server.surveys import staff_routes as survey_staff_routes
 
 log = logging.getLogger("server.app")
 
-OSLO = ZoneInfo("Europe/Oslo")
 WEB = Path(__file__).resolve().parent.parent / "web"
 
 SECURITY_HEADERS = {
@@ -53,13 +52,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
-
-
-def oslo_time(moment: datetime | None) -> str:
-    """Times are stored in UTC and shown as Norwegians read them, in Europe/Oslo."""
-    if moment is None:
-        return ""
-    return moment.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
 
 
 def oslo_clock(epoch_seconds: float) -> str:

@@ -13,9 +13,11 @@ keep its own languages outside the code, and the tests use it for a right-to-lef
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from gettext import c2py
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
@@ -124,3 +126,13 @@ def pick_language(cookie: str | None, accept_language: str | None, default: str 
         if base in LANGUAGES and weight > 0:
             weighted.append((-weight, i, base))
     return min(weighted)[2] if weighted else default
+
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def oslo_time(moment: datetime | None) -> str:
+    """Times are stored in UTC and shown as Norwegians read them, in Europe/Oslo."""
+    if moment is None:
+        return ""
+    return moment.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")

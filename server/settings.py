@@ -21,6 +21,13 @@ class Settings:
     ws_burst: int = 20
     # How often boards and phones are refreshed at most while events stream in.
     flush_interval: float = 0.1
+    # Outgoing e-mail (survey invitations and reminders); no SMTP_HOST: e-mail is off.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_security: str = "starttls"  # starttls | tls | none (none only inside a trusted network)
 
     @property
     def cookie_secure(self) -> bool:
@@ -42,6 +49,12 @@ class Settings:
             ws_rate=float(env.get("WS_RATE", cls.ws_rate)),
             ws_burst=int(env.get("WS_BURST", cls.ws_burst)),
             flush_interval=float(env.get("FLUSH_INTERVAL", cls.flush_interval)),
+            smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=int(env.get("SMTP_PORT", cls.smtp_port)),
+            smtp_user=env.get("SMTP_USER", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_from=env.get("SMTP_FROM", ""),
+            smtp_security=env.get("SMTP_SECURITY", cls.smtp_security),
         )
 
 

@@ -3,36 +3,33 @@
 import csv
 import io
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import msgspec
 import segno
 from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
+
 from rooms import Rejection
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.commands import AddPerson, SetRecap
 from rooms.events import RecapLine
 from rooms.people import MAX_NAME_LENGTH
 from rooms.rejection import N_
-
 from server.audit import record
-from server.i18n import LANGUAGES, translator
+from server.i18n import LANGUAGES, OSLO, translator
 from server.meetings.follow_up import STATUSES, follow_ups, item_text, record_follow_up
 from server.meetings.formats import FORMATS
 from server.meetings.invitations import check_in, invitations_to, invite, token_for
 from server.meetings.service import MeetingRefused, create_meeting, demo_plan
 from server.pages import language_of, page
 from server.panel import fields as f
-from server.panel.csv_io import spreadsheet_safe
 from server.panel.composition import compare
+from server.panel.csv_io import spreadsheet_safe
 from server.panel.filters import choices, matches
 from server.staff.accounts import Role, staff_or_refusal
+from server.store.records import HistoryEntry, Invitation, Meeting, Member, Outcome, StaffUser
 from server.surveys.staff_routes import survey_page
 from server.tokens import derive
-from server.store.records import HistoryEntry, Invitation, Meeting, Member, Outcome, StaffUser
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 async def _meeting(request: Request, code: str, user: StaffUser) -> Meeting | Template:
@@ -265,7 +262,9 @@ def _qr(link: str, title: str) -> str:
 
 
 @get("/staff/meetings/{code:str}/letters", name="meeting-letters")
-async def letters(request: Request, code: str) -> Template | Redirect:
+async def letters(request: Request, code: str, without_email: bool = False, not_sent: bool = False) -> Template | Redirect:
+    """Letters for everyone invited, or (for survey reminders) those without e-mail who have not
+    sent their answers."""
     user = await staff_or_refusal(request, Role.COORDINATOR)
     if not isinstance(user, StaffUser):
         return user
@@ -275,6 +274,8 @@ async def letters(request: Request, code: str) -> Template | Redirect:
     settings = request.app.state.settings
     sheets = []
     for invitation, member in await _people(request, meeting):
+        if (without_email and member.email) or (not_sent and invitation.completed_at):
+            continue
         # Each letter in the member's own language.
         tr = translator(member.language)
         link = f"{settings.base_url}/i/{token_for(settings.secret_key, invitation.id)}"

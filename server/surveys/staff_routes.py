@@ -1,8 +1,8 @@
 """Staff build a survey from the round types, preview it as a phone shows it, open it for a
 period, close it, and read the results (weighted beside unweighted)."""
 
+import smtplib
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
@@ -15,8 +15,9 @@ from rooms.rounds.free_text import TextConfig
 from rooms.rounds.poll import PollConfig
 from rooms.rounds.scale import ScaleConfig
 from rooms.survey import SURVEY_TYPES, CloseSurvey, OpenSurvey
+from server import mail
 from server.audit import record
-from server.i18n import LANGUAGES, translator
+from server.i18n import LANGUAGES, OSLO, translator
 from server.meetings.invitations import invitations_to
 from server.meetings.service import MeetingRefused, create_meeting
 from server.meetings.views import TEMPLATE_HELPERS
@@ -24,11 +25,11 @@ from server.pages import language_of, page
 from server.panel import fields as f
 from server.staff.accounts import Role, staff_or_refusal
 from server.store.records import Meeting, Member, StaffUser
+from server.surveys import mailing
 from server.surveys.exports import table, to_csv, to_sav, to_xlsx
+from server.surveys.mailing import Mailing
 from server.surveys.respondents import Question
 from server.surveys.results import DIMENSION_NAMES, results
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 def starter_questions(_) -> list:
@@ -81,15 +82,16 @@ async def _survey(request: Request, code: str, role: Role):
     return user, meeting, live
 
 
-async def survey_page(request: Request, user: StaffUser, meeting: Meeting, problem: Rejection | None = None) -> Template:
+async def survey_page(request: Request, user: StaffUser, meeting: Meeting, problem: Rejection | None = None,
+                      mailing: Mailing | None = None) -> Template:
     store = request.app.state.store
     invitations = await invitations_to(store, meeting.code)
     live = await request.app.state.hub.room(meeting.code)
     return page(
         request, "staff/survey.html", user=user, meeting=meeting, room=live.state, types=sorted(SURVEY_TYPES),
         invited=len(invitations), completed=sum(1 for i in invitations if i.completed_at),
-        answered=len({b for r in live.state.rounds for b in r.data}), problem=problem,
-        status_code=400 if problem else 200,
+        answered=len({b for r in live.state.rounds for b in r.data}), problem=problem, mailing=mailing,
+        mail_on=mail.enabled(request.app.state.settings), status_code=400 if problem else 200,
     )
 
 
@@ -192,6 +194,26 @@ async def survey_results(request: Request, code: str) -> Template | Redirect:
     )
 
 
+@post("/staff/surveys/{code:str}/mail", name="survey-mail")
+async def mail_members(request: Request, code: str) -> Template | Redirect:
+    found = await _survey(request, code, Role.COORDINATOR)
+    if not isinstance(found, tuple):
+        return found
+    user, meeting, live = found
+    settings = request.app.state.settings
+    reminder = (await request.form()).get("kind") == "reminder"
+    if not mail.enabled(settings):
+        return await survey_page(request, user, meeting, Rejection("mail_off", mailing.MAIL_OFF))
+    if live.state.survey is None or live.state.survey.closed:
+        return await survey_page(request, user, meeting, Rejection("survey_not_open", N_("Open the survey before you invite people to it.")))
+    try:
+        sent = await mailing.send(request.app.state.store, settings, meeting, reminder)
+    except (OSError, smtplib.SMTPException):
+        return await survey_page(request, user, meeting, Rejection("mail_down", mailing.MAIL_DOWN))
+    await record(request.app.state.store, user.username, "survey_reminder" if reminder else "survey_invitation", f"{code}:{sent.sent}")
+    return await survey_page(request, user, meeting, mailing=sent)
+
+
 EXPORTS = {
     "csv": ("text/csv; charset=utf-8", lambda columns, _: to_csv(columns)),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
@@ -215,5 +237,5 @@ async def export(request: Request, code: str, kind: str) -> Response | Template 
                     headers={"Content-Disposition": f'attachment; filename="svar-{code}.{kind}"'})
 
 
-ROUTES = [export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
+ROUTES = [mail_members, export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
           preview, survey_results]

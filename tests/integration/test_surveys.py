@@ -4,6 +4,8 @@ over several visits through their personal links; nobody answers twice or from o
 group; the results are weighted, and nothing stored links an answer to a member."""
 
 import csv
+import email
+import email.policy
 import io
 import re
 import sqlite3
@@ -12,10 +14,12 @@ from datetime import date, timedelta
 import openpyxl
 import pyreadstat
 import pytest
+from aiosmtpd.controller import Controller
 
 from server.panel.population import dimensions
+from tests.conftest import ServerProcess, free_port
 from tests.integration.test_draw_pages import panel_csv
-from tests.integration.test_panel import admin
+from tests.integration.test_panel import HEADER, admin
 from tests.support.forms import form_fields
 from tests.support.phone import http_client
 from tests.support.staff import Staff, Visitor
@@ -161,3 +165,84 @@ async def test_a_survey_built_opened_answered_over_visits_and_weighted(server, t
     ballots = set(re.findall(r'"ballot":"([^"]+)"', log))
     records = "\n".join(f"{kind} {key} {data.decode()}" for kind, key, data in db.execute("SELECT * FROM records"))
     assert len(ballots) == 30 and not any(b in records for b in ballots)
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd) on this machine received."""
+
+    def __init__(self) -> None:
+        self.mails: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.mails.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    if not controller.loop.is_closed():  # the test may have stopped it
+        controller.stop()
+
+
+def members_csv(with_email: int, without: int) -> bytes:
+    rows = [
+        f"Medlem {i};{'m%d@example.no' % i if i < with_email else ''};;{1950 + i};{'kvinne' if i % 2 else 'mann'};320101;ingen;{'nynorsk' if i == 0 else 'bokmål'};v1;\n"
+        for i in range(with_email + without)
+    ]
+    return (HEADER + "".join(rows)).encode("utf-8")
+
+
+async def test_invitations_and_reminders_by_email_reach_only_those_they_concern(tmp_path, smtp):
+    controller, inbox = smtp
+    server = ServerProcess(tmp_path / "panel.sqlite3", extra_env={
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port), "SMTP_FROM": "panel@kommune.example",
+        "SMTP_SECURITY": "none",
+    }).start()
+    try:
+        links = server.demo(members=0)
+        async with http_client(timeout=60) as http:
+            staff = await admin(http, server, links)
+            await staff.upload(members_csv(with_email=8, without=4))
+            code = await create_survey(staff, "Parkene")
+            tokens = await invite(staff, code, 12)
+            closes = (date.today() + timedelta(days=7)).isoformat()
+            await staff.post(f"/staff/surveys/{code}/open", {"date": closes, "time": "12:00"})
+
+            page = (await staff.post(f"/staff/surveys/{code}/mail", {"kind": "invitation"})).text
+            assert "E-poster sendt: 8" in page and "uten e-postadresse (send dem et brev): 4" in page
+            assert sorted(m["To"] for m in inbox.mails) == sorted(f"m{i}@example.no" for i in range(8))
+            nynorsk = next(m for m in inbox.mails if m["To"] == "m0@example.no")
+            assert "Hei Medlem 0," in nynorsk.get_content() and "Parkene" in nynorsk["Subject"]
+            links_sent = {m["To"]: re.search(r"/i/(\S+)", m.get_content()).group(1) for m in inbox.mails}
+            assert set(links_sent.values()) <= set(tokens)
+
+            # Two answer and send; a third answers without sending. The reminder skips the two.
+            for address in ("m1@example.no", "m2@example.no", "m3@example.no"):
+                visitor = Visitor(http, server.base)
+                token = links_sent[address]
+                await visitor.get(f"/i/{token}/survey")
+                await visitor.post(f"/i/{token}/survey/q/1", {"choice": "1"})
+                if address != "m3@example.no":
+                    await visitor.post(f"/i/{token}/survey/review")
+            inbox.mails.clear()
+            page = (await staff.post(f"/staff/surveys/{code}/mail", {"kind": "reminder"})).text
+            assert "E-poster sendt: 6" in page
+            assert sorted(m["To"] for m in inbox.mails) == sorted(f"m{i}@example.no" for i in (0, 3, 4, 5, 6, 7))
+            assert all(m["Subject"].startswith(("Påminning", "Påminnelse")) for m in inbox.mails)
+
+            # Letters for the rest: those without e-mail who have not sent their answers.
+            letters = (await staff.get(f"/staff/meetings/{code}/letters?without_email=1&not_sent=1")).text
+            assert letters.count('class="letter"') == 4 and "Medlem 8" in letters and "Medlem 1<" not in letters
+
+        # With the mail server gone, nothing is sent and staff are told so.
+        controller.stop()
+        async with http_client(timeout=60) as http:
+            staff = await admin(http, server, links)
+            page = await staff.post(f"/staff/surveys/{code}/mail", {"kind": "reminder"})
+            assert page.status_code == 400 and "E-posttjeneren svarte ikke" in page.text
+    finally:
+        server.stop()
