@@ -158,7 +158,8 @@ def _round_command(state: RoomState, command: Command, actor: Actor, now: float)
     participant = actor.role is Role.PARTICIPANT
     if participant and actor.pid not in state.participants:
         return NOT_JOINED
-    if actor.scribe and (problem := may_scribe(state, actor)):
+    # In a survey, staff type in paper answers: the server has checked who may.
+    if actor.scribe and state.survey is None and (problem := may_scribe(state, actor)):
         return problem
     index = getattr(command, "round", None)
     if index is None:

@@ -4,10 +4,12 @@ they go, a review of their answers, sending them, and a receipt."""
 from datetime import UTC, datetime
 
 from litestar import Request, get, post
+from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from rooms import Rejection
 from rooms.survey import is_open
+from server.auth import STAFF_SESSION_COOKIE, session_user
 from server.i18n import translator
 from server.meetings.invitations import complete
 from server.meetings.views import TEMPLATE_HELPERS
@@ -16,6 +18,8 @@ from server.store.records import Invitation, Meeting, Member
 from server.surveys.forms import answer_from_form, answer_in_words
 from server.surveys.respondents import Question, questions_for, respondent, save
 from server.tokens import hash_token
+
+PAPER_COOKIE = "ip_paper"
 
 
 async def _found(request: Request, token: str) -> tuple[Invitation, Member | None, Meeting] | Template:
@@ -36,14 +40,28 @@ async def _context(request: Request, token: str):
     live = await request.app.state.hub.room(meeting.code)
     if live is None:
         return page(request, "home.html", error="bad_invitation", status_code=404)
-    actor = respondent(token, meeting.code)
+    paper = await paper_mode(request, token)
+    actor = respondent(token, meeting.code, paper)
     state = live.state
     return {
         "invitation": invitation, "member": member, "meeting": meeting, "room": state, "actor": actor,
-        "token": token, "rounds": TEMPLATE_HELPERS, "questions": questions_for(state, actor.ballot or ""),
+        "token": token, "rounds": TEMPLATE_HELPERS, "paper": paper, "questions": questions_for(state, actor.ballot or ""),
         "open": is_open(state, datetime.now(UTC).timestamp()),
         "in_words": lambda rnd: answer_in_words(state, rnd, actor.ballot or "", translator(language_of(request))),
     }
+
+
+def paper_cookie(token: str, settings) -> Cookie:
+    """Set by staff who type in a member's paper answers; only for that member's pages."""
+    return Cookie(key=PAPER_COOKIE, value=hash_token(token), path=f"/i/{token}", max_age=2 * 60 * 60,
+                  httponly=True, secure=settings.cookie_secure, samesite="strict")
+
+
+async def paper_mode(request: Request, token: str) -> bool:
+    """Staff (logged in) typing in this member's paper answers."""
+    if request.cookies.get(PAPER_COOKIE) != hash_token(token):
+        return False
+    return await session_user(request.app.state.store, request.cookies.get(STAFF_SESSION_COOKIE)) is not None
 
 
 @get("/i/{token:str}/survey", name="survey")

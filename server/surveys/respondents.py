@@ -21,10 +21,13 @@ from server.panel.composition import category
 from server.realtime.hub import Hub
 from server.store.records import Member
 
+PAPER = "staff"  # the scribe mark of answers staff type in from a paper form
 
-def respondent(token: str, code: str) -> Actor:
+
+def respondent(token: str, code: str, paper: bool = False) -> Actor:
+    """The member behind a personal link; `paper`: staff typing in their paper answers."""
     secret, pid = invitation_seat(token, code)
-    return Actor(Role.PARTICIPANT, pid=pid, ballot=ballot_of(secret, code))
+    return Actor(Role.PARTICIPANT, pid=pid, ballot=ballot_of(secret, code), scribe=PAPER if paper else None)
 
 
 def groups_of(member: Member | None, today: date) -> dict[str, str]:

@@ -18,7 +18,7 @@ from rooms.survey import SURVEY_TYPES, CloseSurvey, OpenSurvey
 from server import mail
 from server.audit import record
 from server.i18n import LANGUAGES, OSLO, translator
-from server.meetings.invitations import invitations_to
+from server.meetings.invitations import invitations_to, token_for
 from server.meetings.service import MeetingRefused, create_meeting
 from server.meetings.views import TEMPLATE_HELPERS
 from server.pages import language_of, page
@@ -28,6 +28,7 @@ from server.store.records import Meeting, Member, StaffUser
 from server.surveys import mailing
 from server.surveys.exports import table, to_csv, to_sav, to_xlsx
 from server.surveys.mailing import Mailing
+from server.surveys.member_routes import paper_cookie
 from server.surveys.respondents import Question
 from server.surveys.results import DIMENSION_NAMES, results
 
@@ -214,6 +215,22 @@ async def mail_members(request: Request, code: str) -> Template | Redirect:
     return await survey_page(request, user, meeting, mailing=sent)
 
 
+@post("/staff/surveys/{code:str}/paper/{invitation_id:str}", name="survey-paper")
+async def paper_answers(request: Request, code: str, invitation_id: str) -> Template | Redirect:
+    """Type in a member's answers from the paper form: their own survey pages, marked as staff's."""
+    found = await _survey(request, code, Role.COORDINATOR)
+    if not isinstance(found, tuple):
+        return found
+    user, meeting, live = found
+    invitation = next((i for i in await invitations_to(request.app.state.store, code) if i.id == invitation_id), None)
+    if invitation is None:
+        return page(request, "error.html", status=404, status_code=404, user=user)
+    settings = request.app.state.settings
+    token = token_for(settings.secret_key, invitation.id)
+    await record(request.app.state.store, user.username, "survey_paper_answers", f"{code}:{invitation.member}")
+    return Redirect(f"/i/{token}/survey", status_code=303, cookies=[paper_cookie(token, settings)])
+
+
 EXPORTS = {
     "csv": ("text/csv; charset=utf-8", lambda columns, _: to_csv(columns)),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
@@ -237,5 +254,5 @@ async def export(request: Request, code: str, kind: str) -> Response | Template 
                     headers={"Content-Disposition": f'attachment; filename="svar-{code}.{kind}"'})
 
 
-ROUTES = [mail_members, export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
+ROUTES = [paper_answers, mail_members, export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
           preview, survey_results]

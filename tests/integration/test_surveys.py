@@ -119,21 +119,31 @@ async def test_a_survey_built_opened_answered_over_visits_and_weighted(server, t
             assert (await visitor.post(f"/i/{token}/survey/q/1", {"choice": str(n % 2)})).status_code == 303
             assert (await visitor.post(f"/i/{token}/survey/q/2", {"value": str(1 + n % 5)})).status_code == 303
 
+        # Staff type in a paper form for someone without a smartphone: it counts as theirs, marked.
+        paper = re.findall(r'/staff/surveys/\w+/paper/(\w+)"', (await staff.get(f"/staff/meetings/{code}/invitees")).text)
+        typed = await staff.post(f"/staff/surveys/{code}/paper/{paper[30]}")
+        assert typed.headers["location"] == f"/i/{tokens[30]}/survey"
+        assert "Du fører inn papirsvarene" in (await staff.get(f"/i/{tokens[30]}/survey/q/1")).text
+        await staff.post(f"/i/{tokens[30]}/survey/q/1", {"choice": "1"})
+        await staff.post(f"/i/{tokens[30]}/survey/q/2", {"value": "2"})
+        await staff.post(f"/i/{tokens[30]}/survey/review")
+        assert "Du fører inn" not in (await member.get(f"/i/{tokens[31]}/survey")).text
+
         # Outside the group: a made-up link, a live meeting's join code, and a member who is not invited.
         assert (await member.get("/i/" + "x" * 43 + "/survey")).status_code == 404
         assert (await member.get(f"/j/{code}")).status_code == 403
 
         results = (await staff.get(f"/staff/surveys/{code}/results")).text
-        assert "30 personer har svart" in results
+        assert "31 personer har svart" in results
         assert re.search(r"Designeffekt</dt><dd>\d\.\d\d", results)
         assert "Lengre åpningstider &lt;script&gt;" in results
         answered = re.search(r"1\. How often do you use the library\?|1\. Hvor ofte bruker du biblioteket\?", results)
         assert answered is not None
-        assert "29 svar." in results  # question 2: 30 answered question 1, one was not asked
+        assert "30 svar." in results  # question 2: 31 answered question 1, one was not asked
 
         exported = await staff.get(f"/staff/surveys/{code}/answers/csv")
         rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
-        assert len(rows) == 30 and rows[0]["respondent"] == "R0001"
+        assert len(rows) == 31 and rows[0]["respondent"] == "R0001"
         assert sum(float(r["weight"]) for r in rows) == pytest.approx(POPULATION, rel=1e-9)
         assert "'=HYPERLINK" in exported.text and "Medlem" not in exported.text
         assert {r["q2"] for r in rows} >= {"", "1", "5"}  # one was not asked question 2
@@ -146,7 +156,7 @@ async def test_a_survey_built_opened_answered_over_visits_and_weighted(server, t
         sav = tmp_path / "answers.sav"
         sav.write_bytes((await staff.get(f"/staff/surveys/{code}/answers/sav")).content)
         frame, meta = pyreadstat.read_sav(str(sav))
-        assert len(frame) == 30 and meta.column_names_to_labels["q1"] == "Hvor ofte bruker du biblioteket?"
+        assert len(frame) == 31 and meta.column_names_to_labels["q1"] == "Hvor ofte bruker du biblioteket?"
         assert meta.variable_value_labels["q1"][1.0] == "Hver uke"
         assert frame["weight"].sum() == pytest.approx(POPULATION, rel=1e-9)
 
@@ -164,7 +174,8 @@ async def test_a_survey_built_opened_answered_over_visits_and_weighted(server, t
     assert member_ids and not any(m in log for m in member_ids)
     ballots = set(re.findall(r'"ballot":"([^"]+)"', log))
     records = "\n".join(f"{kind} {key} {data.decode()}" for kind, key, data in db.execute("SELECT * FROM records"))
-    assert len(ballots) == 30 and not any(b in records for b in ballots)
+    assert len(ballots) == 31 and not any(b in records for b in ballots)
+    assert log.count('"t":"scribe_entry"') == 2  # the two paper answers, naming neither staff nor member
 
 
 class Inbox:
