@@ -1,9 +1,10 @@
 from litestar import Request, get
 from litestar.response import Template
 
-from server.pages import page
 from server.meetings.follow_up import STATUSES, follow_ups, item_text
-from server.store.records import HistoryEntry, Invitation, Member, Outcome
+from server.meetings.invitations import invitation_of, token_for
+from server.pages import page
+from server.store.records import HistoryEntry, Invitation, Meeting, Member, Outcome
 from server.tokens import hash_token
 
 
@@ -24,8 +25,16 @@ async def history(request: Request, token: str) -> Template:
         rounds[e.meeting] = [
             (item_text(outcome, item), f) for item, f in done[e.meeting].items() if outcome and item.startswith("round-")
         ]
+    # A published survey's results are reached with the member's link to that survey.
+    key = request.app.state.settings.secret_key
+    published = {}
+    for e in entries:
+        meeting = await store.get(Meeting, e.meeting) if e.survey else None
+        invitation_there = await invitation_of(store, e.meeting, invitation.member) if meeting and meeting.published_at else None
+        if invitation_there is not None:
+            published[e.meeting] = token_for(key, invitation_there.id)
     return page(request, "members/history.html", member=member, entries=entries, token=token,
-                follow_ups=done, round_follow_ups=rounds, statuses=STATUSES)
+                follow_ups=done, round_follow_ups=rounds, statuses=STATUSES, published=published)
 
 
 ROUTES = [history]

@@ -34,6 +34,9 @@ class Meeting(Record):
     description: str = ""
     mode: str = "meeting"  # meeting (live, together) | survey (remote, each at their own pace)
     closes_at: datetime | None = None  # a survey's closing time, once opened
+    # A survey's results shown to the panel ("here is what the panel said"), with staff's words.
+    published_at: datetime | None = None
+    summary: str = ""
 
     @property
     def key(self) -> str:
@@ -259,6 +262,7 @@ class HistoryEntry(Record):
     date: datetime
     attended: bool
     ideas: list[OutcomeIdea] = []
+    survey: bool = False  # `meeting` is a survey the member sent answers to
 
     @property
     def key(self) -> str:

@@ -1,7 +1,7 @@
 """The member's side of a survey: one question per page through their personal link, saved as
 they go, a review of their answers, sending them, and a receipt."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
@@ -14,9 +14,10 @@ from server.i18n import translator
 from server.meetings.invitations import complete
 from server.meetings.views import TEMPLATE_HELPERS
 from server.pages import language_of, page
-from server.store.records import Invitation, Meeting, Member
+from server.store.records import HistoryEntry, Invitation, Meeting, Member
 from server.surveys.forms import answer_from_form, answer_in_words
 from server.surveys.respondents import Question, questions_for, respondent, save
+from server.surveys.results import results
 from server.tokens import hash_token
 
 PAPER_COOKIE = "ip_paper"
@@ -137,7 +138,11 @@ async def survey_send(request: Request, token: str) -> Template | Redirect:
         return context
     if not context["open"]:
         return Redirect(f"/i/{token}/survey", status_code=303)
-    await complete(request.app.state.store, context["invitation"])
+    store = request.app.state.store
+    invitation, meeting = context["invitation"], context["meeting"]
+    await complete(store, invitation)
+    await store.put(HistoryEntry(member=invitation.member, meeting=meeting.code, title=meeting.title,
+                                 date=invitation.completed_at, attended=True, survey=True))
     return Redirect(f"/i/{token}/survey/receipt", status_code=303)
 
 
@@ -149,4 +154,15 @@ async def survey_receipt(request: Request, token: str) -> Template:
     return page(request, "survey/receipt.html", **context)
 
 
-ROUTES = [survey_start, survey_question, survey_answer, survey_review, survey_send, survey_receipt]
+@get("/i/{token:str}/survey/results", name="survey-published")
+async def published(request: Request, token: str) -> Template | Redirect:
+    """What the panel said, once staff have published it: weighted figures, no free text."""
+    context = await _context(request, token)
+    if isinstance(context, Template):
+        return context
+    if context["meeting"].published_at is None:
+        return Redirect(f"/i/{token}/survey", status_code=303)
+    return page(request, "survey/published.html", results=results(context["room"], [], date.today()), **context)
+
+
+ROUTES = [published, survey_start, survey_question, survey_answer, survey_review, survey_send, survey_receipt]

@@ -215,6 +215,25 @@ async def mail_members(request: Request, code: str) -> Template | Redirect:
     return await survey_page(request, user, meeting, mailing=sent)
 
 
+@post("/staff/surveys/{code:str}/publish", name="survey-publish")
+async def publish(request: Request, code: str) -> Template | Redirect:
+    """Show the results to the panel, from each member's history, with a few words from staff."""
+    found = await _survey(request, code, Role.COORDINATOR)
+    if not isinstance(found, tuple):
+        return found
+    user, meeting, live = found
+    if live.state.survey is None or not live.state.survey.closed:
+        return await survey_page(request, user, meeting, Rejection("survey_open", N_("Close the survey before you publish its results.")))
+    try:
+        meeting.summary = f.parse_text(str((await request.form()).get("summary", "")), 2000)
+    except f.Invalid:
+        return await survey_page(request, user, meeting, Rejection("text_too_long", N_("Please keep it to %(max)d characters or fewer."), {"max": 2000}))
+    meeting.published_at = datetime.now(UTC)
+    await request.app.state.store.put(meeting)
+    await record(request.app.state.store, user.username, "survey_publish", code)
+    return Redirect(f"/staff/meetings/{code}#publish-title", status_code=303)
+
+
 @post("/staff/surveys/{code:str}/paper/{invitation_id:str}", name="survey-paper")
 async def paper_answers(request: Request, code: str, invitation_id: str) -> Template | Redirect:
     """Type in a member's answers from the paper form: their own survey pages, marked as staff's."""
@@ -254,5 +273,5 @@ async def export(request: Request, code: str, kind: str) -> Response | Template 
                     headers={"Content-Disposition": f'attachment; filename="svar-{code}.{kind}"'})
 
 
-ROUTES = [paper_answers, mail_members, export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
+ROUTES = [publish, paper_answers, mail_members, export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
           preview, survey_results]

@@ -160,7 +160,15 @@ async def test_a_survey_built_opened_answered_over_visits_and_weighted(server, t
         assert meta.variable_value_labels["q1"][1.0] == "Hver uke"
         assert frame["weight"].sum() == pytest.approx(POPULATION, rel=1e-9)
 
+        early = await staff.post(f"/staff/surveys/{code}/publish", {"summary": "Takk!"})
+        assert early.status_code == 400 and "Avslutt spørreundersøkelsen før" in early.text
         await staff.post(f"/staff/surveys/{code}/close")
+        await staff.post(f"/staff/surveys/{code}/publish", {"summary": "Vi utvider åpningstidene fra mars."})
+        history = (await member.get(f"/i/{tokens[0]}/history")).text
+        assert "Du svarte på denne spørreundersøkelsen" in history
+        said = (await member.get(re.search(r'href="(/i/\w+/survey/results)"', history).group(1))).text
+        assert "Vi utvider åpningstidene fra mars." in said and "Hver uke" in said
+        assert "Lengre åpningstider" not in said  # free text stays with staff
         closed = await member.post(f"/i/{tokens[5]}/survey/q/1", {"choice": "1"})
         assert closed.headers["location"] == f"/i/{tokens[5]}/survey"
         assert "avsluttet" in (await member.get(f"/i/{tokens[5]}/survey")).text
