@@ -28,8 +28,8 @@ pytestmark = pytest.mark.anyio
 POPULATION = sum(dimensions()[0].counts.values())  # adults, the first margin the weights meet
 
 
-async def create_survey(staff: Staff, title: str = "Biblioteket") -> str:
-    created = await staff.post("/staff/surveys/new", {"title": title, "description": "Vi vil høre fra deg.", "language": "nb"})
+async def create_survey(staff: Staff, title: str = "Biblioteket", language: str = "nb") -> str:
+    created = await staff.post("/staff/surveys/new", {"title": title, "description": "Vi vil høre fra deg.", "language": language})
     assert created.status_code == 303
     return created.headers["location"].rsplit("/", 1)[-1]
 
