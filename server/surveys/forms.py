@@ -14,6 +14,17 @@ NOTHING_CHOSEN = Rejection("nothing_chosen", N_("Please answer, or press “Skip
 PLACE_TWICE = Rejection("place_twice", N_("Each place can be given to one option only."))
 NOT_A_NUMBER = Rejection("not_a_number", N_("Please write whole numbers only."))
 
+# How to answer each kind of question on a survey page (the meeting's words speak of rounds and
+# taps); a question's own `instruction` replaces them.
+HOW_TO = {
+    "poll": N_("Choose the answer that fits best, then press “Save and go on”."),
+    "scale": N_("Choose the number that fits what you think, then press “Save and go on”."),
+    "consent": N_("Choose how much you agree. If you choose 4 or 5, please say why."),
+    "ranking": N_("Put the options in order by giving each a place."),
+    "budget": N_("Share out the amount between the options as you think best."),
+    "text": N_("Write your answer in your own words."),
+}
+
 Form = Mapping[str, list[str]]  # field -> every value sent under that name
 
 

@@ -15,7 +15,7 @@ from server.meetings.invitations import complete
 from server.meetings.views import TEMPLATE_HELPERS
 from server.pages import language_of, page
 from server.store.records import HistoryEntry, Invitation, Meeting, Member
-from server.surveys.forms import answer_from_form, answer_in_words
+from server.surveys.forms import HOW_TO, answer_from_form, answer_in_words
 from server.surveys.respondents import Question, questions_for, respondent, save
 from server.surveys.results import results
 from server.tokens import hash_token
@@ -46,7 +46,7 @@ async def _context(request: Request, token: str):
     state = live.state
     return {
         "invitation": invitation, "member": member, "meeting": meeting, "room": state, "actor": actor,
-        "token": token, "rounds": TEMPLATE_HELPERS, "paper": paper, "questions": questions_for(state, actor.ballot or ""),
+        "token": token, "rounds": TEMPLATE_HELPERS, "how_to": HOW_TO, "paper": paper, "questions": questions_for(state, actor.ballot or ""),
         "open": is_open(state, datetime.now(UTC).timestamp()),
         "in_words": lambda rnd: answer_in_words(state, rnd, actor.ballot or "", translator(language_of(request))),
     }

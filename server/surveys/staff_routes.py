@@ -27,6 +27,7 @@ from server.staff.accounts import Role, staff_or_refusal
 from server.store.records import Meeting, Member, StaffUser
 from server.surveys import mailing
 from server.surveys.exports import table, to_csv, to_sav, to_xlsx
+from server.surveys.forms import HOW_TO
 from server.surveys.mailing import Mailing
 from server.surveys.member_routes import paper_cookie
 from server.surveys.respondents import Question
@@ -176,7 +177,7 @@ async def preview(request: Request, code: str, number: int) -> Template | Redire
     return page(
         request, "survey/question.html", question=questions[number - 1], questions=questions, meeting=meeting,
         room=live.state, preview=True, mine=None, other="", sent={}, rejection=None, token="", member=None,
-        rounds=TEMPLATE_HELPERS,
+        rounds=TEMPLATE_HELPERS, how_to=HOW_TO,
     )
 
 
