@@ -7,6 +7,7 @@ import csv
 import email
 import email.policy
 import io
+import json
 import re
 import sqlite3
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ from aiosmtpd.controller import Controller
 
 from server.panel.population import dimensions
 from tests.conftest import ServerProcess, free_port
-from tests.integration.test_draw_pages import panel_csv
+from tests.integration.test_draw_pages import invitations, panel_csv, token, until_computed
 from tests.integration.test_panel import HEADER, admin
 from tests.support.forms import form_fields
 from tests.support.phone import http_client
@@ -265,3 +266,28 @@ async def test_invitations_and_reminders_by_email_reach_only_those_they_concern(
             assert page.status_code == 400 and "E-posttjeneren svarte ikke" in page.text
     finally:
         server.stop()
+
+
+async def test_a_survey_sent_to_a_fair_draw_of_the_panel(server):
+    """The group can be a fair draw: only the drawn members get a link, and they can answer."""
+    links = server.demo(members=0)
+    async with http_client(timeout=60) as http:
+        staff = await admin(http, server, links)
+        await staff.upload(panel_csv(60))
+        code = await create_survey(staff, "Trukket utvalg")
+        survey = f"/staff/meetings/{code}"
+        await staff.post(f"{survey}/draw/setup", {"invite": "10", "history": "yes"})
+        assert (await staff.post(f"{survey}/draw/lottery")).status_code == 303
+        await until_computed(staff, survey)
+        await staff.post(f"{survey}/draw/seed", {"seed": "17"})
+        document = json.loads((await staff.get(f"{survey}/draw/document.json")).text)
+        await staff.post(f"{survey}/draw/invite")
+        drawn = invitations(server.database, code)
+        assert sorted(drawn) == sorted(document["invited"]) and len(drawn) == 10
+        closes = (date.today() + timedelta(days=3)).isoformat()
+        await staff.post(f"/staff/surveys/{code}/open", {"date": closes, "time": "12:00"})
+        member = Visitor(http, server.base)
+        first = token(next(iter(drawn.values())))
+        await member.get(f"/i/{first}/survey")
+        assert (await member.post(f"/i/{first}/survey/q/1", {"choice": "0"})).status_code == 303
+        assert "1 person har svart" in (await staff.get(f"/staff/surveys/{code}/results")).text
