@@ -68,14 +68,16 @@ async def site(server) -> dict:
         staff = Staff(http, server.base, await staff_session(http, live))
         outcome = json.loads((await staff.get(f"/staff/meetings/{ended['code']}/outcome.json")).content)
         idea = outcome["outcome"]["rounds"][0]["ideas"][0]["id"]
-        done = await staff.post(f"/staff/meetings/{ended['code']}/follow-up",
-                                {"item": idea, "status": "partly", "explanation": "Tre benker kommer i vår.", "decided_on": "2026-12-01"})
+        done = await staff.post(f"/staff/meetings/{ended['code']}/follow-up", {
+            "item": idea, "status": "partly", "explanation": "Tre benker kommer i vår.", "decided_on": "2026-12-01",
+        })
         assert done.status_code == 303
 
         # The panel: members from a spreadsheet, for the register, composition and invitees.
         imported = await staff.upload((HEADER + MEMBERS).encode("utf-8-sig"))
         assert imported.status_code == 200, imported.text[:300]
-        karen = re.search(r'href="/staff/panel/([^"?/]+)">Karen Solberg<', (await staff.get("/staff/panel?q=Karen")).text).group(1)
+        found = (await staff.get("/staff/panel?q=Karen")).text
+        karen = re.search(r'href="/staff/panel/([^"?/]+)">Karen Solberg<', found).group(1)
 
         # The live meeting: one invitee answers with a need, one has arrived, one arrived without
         # a phone; round 1 is open with two ideas in it.
@@ -106,7 +108,8 @@ class Visit:
         label = f"staff-{self.language}-{self.size}-{name}"
         if footer:
             bottom = self.page.locator("footer.site-footer")
-            if await bottom.locator("a[hreflang]").count() != len(ORDER) or await bottom.locator("a[href='/tilgjengelighet']").count() != 1:
+            languages = await bottom.locator("a[hreflang]").count()
+            if languages != len(ORDER) or await bottom.locator("a[href='/tilgjengelighet']").count() != 1:
                 self.problems.append(f"{label}: no footer with the language menu and the accessibility statement")
         self.problems += await check_page(self.page, label, self.artifacts, full_page)
         # Reflow (WCAG 1.4.10): at 200 % zoom on a desk, and on a phone, nothing scrolls sideways
@@ -180,11 +183,13 @@ async def _desk_pages(v: Visit, base: str, site: dict) -> None:
     await v.go("panel-filtered", f"{base}/staff/panel?q=&status=active&gender=male&background=immigrant")
     await v.go("panel-composition", f"{base}/staff/panel/composition")
     await v.go("panel-import", f"{base}/staff/panel/import")
-    await page.locator("#file").set_input_files(files=[{"name": "panel.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}])
+    bad = {"name": "panel.csv", "mimeType": "text/csv", "buffer": BAD_CSV.encode()}
+    await page.locator("#file").set_input_files(files=[bad])
     await v.submit("panel-import-error", "form[action='/staff/panel/import']", 400)
     await expect(page.locator("table.ds-table tbody tr")).not_to_have_count(0)
     await v.go("member", f"{base}/staff/panel/{site['karen']}?saved=1")
-    await v.submit("member-erase-unconfirmed", f"form[action='/staff/panel/{site['karen']}/erase']", 400, novalidate=True)
+    erase = f"form[action='/staff/panel/{site['karen']}/erase']"
+    await v.submit("member-erase-unconfirmed", erase, 400, novalidate=True)
     await expect(page.locator("input[name=confirm]")).to_have_attribute("aria-invalid", "true")
     await v.go("member-new", f"{base}/staff/panel/new")
     await page.locator("#name").fill("Nina Nilsen")
