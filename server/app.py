@@ -28,7 +28,7 @@ from server.meetings.views import RoomViews
 from server.members import routes as member_routes
 from server.panel import routes as panel_routes
 from server.metrics import METRICS
-from server.pages import page
+from server.pages import lang_of, page
 from server.realtime.fanout import channels_plugin
 from server.realtime.hub import Hub
 from server.realtime.ws import room_socket
@@ -68,6 +68,7 @@ def template_environment() -> Environment:
     env.filters["oslo"] = oslo_time
     env.filters["clock"] = oslo_clock
     env.filters["oslo_epoch"] = lambda seconds: oslo_time(datetime.fromtimestamp(seconds, OSLO))
+    env.globals["lang_of"] = lang_of
     return env
 
 

@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from jinja2 import pass_context
 from litestar import Request
+from markupsafe import Markup, escape
 from litestar.response import Template
 
 from server.i18n import LANGUAGES, pick_language, translator
@@ -28,3 +30,20 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
         },
         status_code=status_code,
     )
+
+
+@pass_context
+def lang_of(context: Any, code: str | None, within: str | None = None) -> Markup:
+    """`lang` (and `dir`) attributes for text written in `code` (a meeting's title, its rounds,
+    what participants wrote) when the page, or the element `within` it sits in, is in another
+    language, so that a screen reader reads it with the right voice (WCAG 3.1.2, language of
+    parts). Nothing when they are the same."""
+    around = within or context.get("lang")
+    if not code or code == around:
+        return Markup("")
+    language, outer = LANGUAGES.get(code), LANGUAGES.get(around or "")
+    direction = language.direction if language else "ltr"
+    attributes = f' lang="{escape(code)}"'
+    if direction != (outer.direction if outer else context.get("dir", "ltr")):
+        attributes += f' dir="{direction}"'
+    return Markup(attributes)

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import DESK, PHONE, check_page, new_context, screenshot, staff_login, watch_console
+from tests.browser.conftest import (
+    DESK, PHONE, check_page, focus_is_visible, new_context, overflows, screenshot, staff_login, tab_to,
+    watch_console,
+)
 from tests.conftest import ServerProcess
 from tests.support.phone import http_client, open_role
 
@@ -22,22 +25,6 @@ async def join(page: Page, links: dict, name: str = "") -> None:
         await page.locator("#name").fill(name)
     await page.locator("form[action^='/j/'] button[type=submit]").click()
     await expect(page.locator("#connection")).to_have_attribute("data-state", "open")
-
-
-async def tab_to(page: Page, target, limit: int = 80) -> None:
-    """Press Tab until `target` has the focus, as a keyboard user would."""
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        if await target.evaluate("el => el === document.activeElement"):
-            return
-    raise AssertionError(f"Tab never reached {target}")
-
-
-async def focus_is_visible(page: Page) -> bool:
-    return await page.evaluate(
-        """() => { const s = getComputedStyle(document.activeElement);
-                   return (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== "none"; }"""
-    )
 
 
 async def test_keyboard_only_a_facilitator_starts_rounds_and_a_phone_sends_an_idea_and_gives_dots(server, browser, artifacts):
@@ -103,10 +90,6 @@ async def targets_too_small(page: Page) -> list[str]:
             })
             .map(([el, r]) => `${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`)"""
     )
-
-
-async def overflows(page: Page) -> bool:
-    return await page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
 
 
 async def test_touch_targets_320_px_200_percent_zoom_and_reduced_motion(server, browser, artifacts):

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from server import i18n
+from server import i18n, pages
+from server.app import template_environment
 from server.i18n import pick_language
 
 FIXTURES = Path(__file__).resolve().parents[1] / "browser" / "fixtures" / "locale"
@@ -44,3 +45,14 @@ def test_plural_forms_follow_the_catalogs_rule():
     nb = i18n.translator("nb")
     assert nb.ngettext("%(num)d dot", "%(num)d dots", 1) == "1 prikk"
     assert nb.ngettext("%(num)d dot", "%(num)d dots", 2) == "2 prikker"
+
+
+def test_text_in_another_language_than_its_page_is_marked_with_lang_and_dir(monkeypatch):
+    """WCAG 3.1.2: a Bokmål meeting's title on an English page is read with a Norwegian voice."""
+    page = template_environment().from_string('<h1{{ lang_of(code) }}>x</h1><p{{ lang_of("en", within=code) }}>y</p>')
+    assert page.render(lang="en", dir="ltr", code="nb") == '<h1 lang="nb">x</h1><p lang="en">y</p>'
+    assert page.render(lang="nb", dir="ltr", code="nb") == '<h1>x</h1><p lang="en">y</p>'
+    assert page.render(lang="nb", dir="ltr", code="en") == '<h1 lang="en">x</h1><p>y</p>'  # in English already
+    monkeypatch.setenv("EXTRA_LOCALE_DIRS", str(FIXTURES))
+    monkeypatch.setattr(pages, "LANGUAGES", i18n._discover())
+    assert page.render(lang="ar", dir="rtl", code="nb") == '<h1 lang="nb" dir="ltr">x</h1><p lang="en">y</p>'
