@@ -101,7 +101,7 @@ def serve(args: argparse.Namespace) -> None:
         [
             sys.executable, "-m", "uvicorn", "server.asgi:create_app", "--factory",
             "--host", host, "--port", port,
-            "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+            "--ws", "server.realtime.wire:Protocol", "--ws-per-message-deflate", "false",
             "--ws-max-size", "65536", "--timeout-graceful-shutdown", "10",
             "--no-access-log",
         ],

@@ -31,6 +31,7 @@ from server.metrics import METRICS
 from server.pages import lang_of, page
 from server.realtime.fanout import channels_plugin
 from server.realtime.hub import Hub
+from server.realtime import wire
 from server.realtime.ws import room_socket
 from server.settings import Settings
 from server.staff import routes as staff_routes
@@ -121,6 +122,7 @@ def _add_security_headers(response: Response) -> Response:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    wire.Protocol.send_timeout = settings.ws_send_timeout  # the socket protocol uvicorn runs
     logs.configure()
     env = template_environment()
     channels = channels_plugin(settings.redis_url, settings.redis_prefix)

@@ -1,5 +1,6 @@
 """Process-wide counters for GET /metrics (Prometheus text format)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -17,6 +18,14 @@ class Metrics:
     ack_seconds_sum: float = 0.0
     ack_seconds_count: int = 0
     sockets: dict[str, int] = field(default_factory=dict)
+    # Peers that stopped reading (server/realtime/wire.py): dropped after WS_SEND_TIMEOUT.
+    sockets_stalled: int = 0
+    # The most one socket ever had waiting: frame text in its mailbox (characters), and bytes in
+    # its transport's write buffer. Both are bounded by design; see docs/operations.md.
+    mailbox_peak: int = 0
+    write_buffer_peak: int = 0
+    # Gauges read when /metrics is asked: name -> (help, function giving the value now).
+    gauges: dict[str, tuple[str, Callable[[], float]]] = field(default_factory=dict)
 
     def render(self) -> str:
         lines = []
@@ -29,6 +38,10 @@ class Metrics:
             ("frames_coalesced_total", "Queued frames replaced by a newer one before sending", self.frames_coalesced),
             ("view_flushes_total", "Coalesced view updates", self.flushes),
             ("store_errors_total", "Store operations that failed", self.store_errors),
+            ("sockets_stalled_total", "Sockets dropped because the peer took no data for WS_SEND_TIMEOUT", self.sockets_stalled),
+            ("socket_mailbox_chars_peak", "Most frame text (characters) ever waiting for one socket", self.mailbox_peak),
+            ("socket_write_buffer_bytes_peak", "Most bytes ever in one socket's write buffer", self.write_buffer_peak),
+            *((name, help_text, read()) for name, (help_text, read) in sorted(self.gauges.items())),
         ):
             kind = "counter" if name.endswith("_total") else "gauge"
             lines += [f"# HELP ip_{name} {help_text}", f"# TYPE ip_{name} {kind}", f"ip_{name} {value}"]

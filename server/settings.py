@@ -19,6 +19,8 @@ class Settings:
     # Per-socket limits: sustained commands per second and the burst allowed above it.
     ws_rate: float = 5.0
     ws_burst: int = 20
+    # A socket whose peer has taken no data for this many seconds while more waits is dropped.
+    ws_send_timeout: float = 30.0
     # How often boards and phones are refreshed at most while events stream in.
     flush_interval: float = 0.1
     # Outgoing e-mail (survey invitations and reminders); no SMTP_HOST: e-mail is off.
@@ -48,6 +50,7 @@ class Settings:
             language_code=env.get("LANGUAGE_CODE", cls.language_code),
             ws_rate=float(env.get("WS_RATE", cls.ws_rate)),
             ws_burst=int(env.get("WS_BURST", cls.ws_burst)),
+            ws_send_timeout=float(env.get("WS_SEND_TIMEOUT", cls.ws_send_timeout)),
             flush_interval=float(env.get("FLUSH_INTERVAL", cls.flush_interval)),
             smtp_host=env.get("SMTP_HOST", ""),
             smtp_port=int(env.get("SMTP_PORT", cls.smtp_port)),

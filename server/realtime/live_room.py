@@ -301,7 +301,7 @@ class LiveRoom:
             self.mark_dirty()  # the facilitator's count of who is present
 
     def detach(self, conn: Connection) -> None:
-        conn.closed = True
+        conn.close()
         if conn in self.connections[conn.audience]:
             self.connections[conn.audience].discard(conn)
             METRICS.sockets[conn.audience] -= 1

@@ -108,6 +108,7 @@ async def room_socket(socket: WebSocket, room: str) -> None:
     bucket = TokenBucket(settings.ws_rate, settings.ws_burst)
     try:
         while True:
+            await conn.wait_to_read()
             message = await socket.receive()
             if message["type"] == "websocket.disconnect":
                 break
@@ -132,4 +133,4 @@ def _handle(live: LiveRoom, conn: Connection, text: str | None, bucket: TokenBuc
     if not NONCE.fullmatch(command.nonce):
         live.send_rejection(conn, command, "", NO_NONCE)
         return
-    live.submit(command, conn.actor, derive(salt, command.nonce), conn)
+    conn.asked(live.submit(command, conn.actor, derive(salt, command.nonce), conn))

@@ -32,6 +32,7 @@ return {0, length + n}
 """
 
 _encoder = msgspec.json.Encoder()
+MAX_CONNECTIONS = 100  # per process; more callers wait their turn (at most 3 s)
 
 
 class RedisStore:
@@ -47,9 +48,14 @@ class RedisStore:
 
     async def open(self) -> "RedisStore":
         # Short timeouts: a phone waiting on a dead Redis should hear "try again" within seconds.
-        self._redis = aioredis.Redis.from_url(
-            self.url, socket_timeout=3, socket_connect_timeout=3, health_check_interval=15
+        # A pool that makes callers wait for a free connection: redis-py's default pool refuses
+        # outright beyond 100 ("Too many connections"), which turned half of 200 phones
+        # reconnecting at once (after a restart) away with a 403.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            self.url, max_connections=MAX_CONNECTIONS, timeout=3,
+            socket_timeout=3, socket_connect_timeout=3, health_check_interval=15,
         )
+        self._redis = aioredis.Redis.from_pool(pool)
         self._append = self._redis.register_script(_APPEND)
         return self
 

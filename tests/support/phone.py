@@ -5,9 +5,12 @@ the join pages and docs/protocol.md.
 """
 
 import asyncio
+import base64
 import json
+import os
 import re
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -193,3 +196,38 @@ async def staff_login(http: httpx.AsyncClient, links: dict, username: str | None
     if response.status_code != 303:
         raise AssertionError(f"staff login failed: {response.status_code}")
     return cookies
+
+
+def open_unread(base: str, room: str, cookies: dict[str, str], audience: str = "participant") -> socket.socket:
+    """A WebSocket that completes its upgrade and then never reads again: a frozen tab, a phone
+    in a dead zone, a hostile client. Its receive buffer is tiny, so it stops taking data soon."""
+    host, port = base.split("://", 1)[1].split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET /ws/rooms/{room}?as={audience} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Cookie: {cookie_header(cookies)['Cookie']}\r\n\r\n".encode()
+    )
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        head += sock.recv(1)  # byte by byte: not one byte of the first frame is taken
+    if not head.startswith(b"HTTP/1.1 101"):
+        raise AssertionError(f"upgrade refused: {head[:100]!r}")
+    return sock
+
+
+async def read_metrics(http: httpx.AsyncClient, base: str) -> dict[str, float]:
+    """GET /metrics as {name (with labels): value}."""
+    text = (await http.get(f"{base}/metrics")).text
+    return {name: float(value) for name, value in (line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))}
+
+
+def masked_text_frame(text: str) -> bytes:
+    """One client-to-server WebSocket text frame (RFC 6455: clients mask), for open_unread sockets."""
+    data, mask = text.encode(), os.urandom(4)
+    size = len(data)
+    head = bytes([0x81]) + (bytes([0x80 | size]) if size < 126 else bytes([0x80 | 126]) + size.to_bytes(2, "big"))
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))

@@ -1,12 +1,22 @@
 // Glue between htmx's WebSocket extension and the room protocol (docs/protocol.md):
-// every command gets a nonce; commands sent but not yet acknowledged are sent again, with the
-// same nonce, after a reconnect (the server applies each nonce once); the connection state is
-// shown; a button waits for its answer so a double tap does not vote twice; a sentence is read
-// out when the meeting moves on; a half-written text survives a reload or a locked phone.
+// every command gets a nonce; commands not yet acknowledged are kept (also in this tab's
+// sessionStorage, so a reload, the back button or a locked phone loses none) and sent again,
+// with the same nonce, after a reconnect (the server applies each nonce once); the connection
+// state is shown; a button waits for its answer so a double tap does not vote twice; a sentence
+// is read out when the meeting moves on; a half-written text survives a reload or a locked phone.
 (function () {
   "use strict";
 
-  var unacknowledged = new Map(); // nonce -> {data, button, form, draft}
+  // After a long outage htmx would wait up to a minute between attempts; a phone back on the
+  // Wi-Fi should be back in the meeting within seconds.
+  if (window.htmx) htmx.config.ws = Object.assign(htmx.config.ws || {}, { reconnectMaxDelay: 4000 });
+
+  // nonce -> {data, sent, button, form, draft}. `sent`: handed to a socket at least once, so it
+  // is sent again after a reconnect; htmx itself keeps and sends what was tapped while offline.
+  var unacknowledged = new Map();
+  // Kept per socket address (room, role, person), so they go back to the one who sent them.
+  var live = document.querySelector("[hx-ws\\:connect]");
+  var UNSENT = "unacknowledged:" + (live ? live.getAttribute("hx-ws:connect") : location.pathname);
   var focused = null; // what had the focus before a new view replaced it (see restoreFocus)
   var ACK = /data-ack="([^"]*)"[^>]*data-result="(\w+)"/g;
 
@@ -18,17 +28,36 @@
     }).join("");
   }
 
+  // Messages kept in this tab until answered: a page loaded again sends them on connecting.
+  function keepUnacknowledged() {
+    var kept = {};
+    unacknowledged.forEach(function (entry, nonce) { kept[nonce] = entry.data; });
+    try {
+      if (unacknowledged.size) sessionStorage.setItem(UNSENT, JSON.stringify(kept));
+      else sessionStorage.removeItem(UNSENT);
+    } catch (e) { /* storage full or off: kept in this page only */ }
+  }
+  try {
+    var kept = JSON.parse(sessionStorage.getItem(UNSENT) || "{}");
+    Object.keys(kept).forEach(function (nonce) {
+      unacknowledged.set(nonce, { data: kept[nonce], sent: true, button: null, form: null, draft: null });
+    });
+  } catch (e) { /* storage off or unreadable */ }
+
   function setConnection(state) {
     var el = document.getElementById("connection");
-    if (!el || el.dataset.state === state) return;
+    if (!el) return;
+    var text = "";
+    if (state === "lost") text = unacknowledged.size ? el.dataset.textWaiting : el.dataset.textLost;
     el.dataset.state = state;
-    el.textContent = state === "lost" ? el.dataset.textLost : "";
+    if (el.textContent !== text) el.textContent = text;
   }
 
   document.addEventListener("htmx:ws:before:message:outgoing", function (event) {
     var message = event.detail.message;
     if (!message.values.nonce) message.values.nonce = newNonce();
     message.headers = undefined; // the server does not need htmx's request headers
+    message.data = JSON.stringify(message.values); // what htmx sends, known now to keep it
     var form = event.target.closest("form");
     var button = form && form.querySelector("button[type=submit]");
     if (button) {
@@ -37,14 +66,15 @@
       button.setAttribute("aria-busy", "true");
     }
     var draft = form && form.querySelector("textarea[data-draft]");
-    unacknowledged.set(message.values.nonce, { data: null, button: button, form: form, draft: draft && draftKey(draft) });
+    unacknowledged.set(message.values.nonce, { data: message.data, sent: false, button: button, form: form, draft: draft && draftKey(draft) });
+    keepUnacknowledged();
+    var connection = document.getElementById("connection");
+    if (connection && connection.dataset.state === "lost") setConnection("lost"); // "…will be sent"
   });
 
   document.addEventListener("htmx:ws:after:message:outgoing", function (event) {
-    var data = event.detail.message.data;
-    var nonce = JSON.parse(data).nonce;
-    var entry = unacknowledged.get(nonce);
-    if (entry) entry.data = data;
+    var entry = unacknowledged.get(JSON.parse(event.detail.message.data).nonce);
+    if (entry) entry.sent = true;
   });
 
   document.addEventListener("htmx:ws:after:message:incoming", function (event) {
@@ -56,6 +86,7 @@
       var entry = unacknowledged.get(match[1]);
       if (!entry) continue;
       unacknowledged.delete(match[1]);
+      keepUnacknowledged();
       if (entry.button && entry.button.isConnected) {
         entry.button.disabled = false;
         entry.button.removeAttribute("aria-busy");
@@ -110,7 +141,7 @@
     setConnection("open");
     var socket = event.detail.connection.socket;
     unacknowledged.forEach(function (entry) {
-      if (entry.data) socket.send(entry.data);
+      if (entry.sent) socket.send(entry.data); // htmx sends the ones still in its own queue
     });
   });
 
