@@ -240,7 +240,7 @@ class BenchServer(ServerProcess):
     cpus: set[int] | None = None
     gc_log: Path | None = None  # log the server's garbage-collector pauses there (bench/gcwatch)
 
-    def start(self, timeout: float = 30.0) -> "BenchServer":
+    def spawn(self) -> "BenchServer":
         if self.gc_log is not None:
             self.extra_env = {
                 **self.extra_env,
@@ -254,18 +254,15 @@ class BenchServer(ServerProcess):
             [sys.executable, "-m", "server", "serve"], cwd=ROOT, env=self.env, stdout=log, stderr=log,
             preexec_fn=_preexec(self.cpus),
         )
-        deadline = now() + timeout
-        while now() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    pin_process(self.proc.pid, self.cpus)  # belt and braces: every thread
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)  # polling for readiness
-        raise TimeoutError(f"server not ready: {self.log_path.read_text()[-2000:]}")
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> "BenchServer":
+        super().wait_ready(timeout)
+        pin_process(self.pid, self.cpus)  # belt and braces: every thread
+        return self
+
+    def start(self, timeout: float = 30.0) -> "BenchServer":
+        return self.spawn().wait_ready(timeout)
 
     @property
     def pid(self) -> int:
@@ -880,6 +877,10 @@ class Load:
             return (sent, ack.t, ack.seq, ack.result, ack.reason)
 
         return list(await asyncio.gather(*(run(*entry) for entry in plan)))
+
+    async def op_open_count(self) -> int:
+        """How many of this group's phones still have their socket open."""
+        return sum(1 for p in self.phones if p is not None and p.is_open and not p.closed)
 
     async def op_view_size(self) -> int:
         """The median size of the latest #view of this group's phones."""

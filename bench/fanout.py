@@ -8,7 +8,7 @@ apart. So all three see the same background load, which on a shared 2-core machi
 than anything else (--flush 0.1 drops the second app server; --flush 0.1,0.01 is the default).
 
 Phase A (every phone's view changes): the ideas round is revealed, so every phone shows the idea
-list; the facilitator hides and shows one idea (`hide_idea`/`show_idea`). The bare server gets a
+list; the facilitator hides and shows one idea (`hide`/`show`). The bare server gets a
 message from its "facilitator" socket and broadcasts a frame of the size of our phone view to all.
 Phase B (a vote, measured at the board): the dot-voting round is open; each action is the first
 dot of a different phone, which changes the board's "N of M have voted". On the bare server the
@@ -153,7 +153,7 @@ async def phase_a(args, gens, targets: list[Target], own: list[int]) -> None:
             if tg.bare:
                 sent[tg.label].append((tg.sender.send_text(payload), k + 1))
             else:
-                _, t, fut = tg.sender.send_command("hide_idea" if k % 2 == 0 else "show_idea", idea="r0i1", round=0)
+                _, t, fut = tg.sender.send_command("hide" if k % 2 == 0 else "show", item="r0i1", round=0)
                 sent[tg.label].append((t, fut))
     for tg in targets:
         if tg.bare:

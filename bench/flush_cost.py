@@ -29,7 +29,8 @@ from rooms import Actor, Join, Role, apply, decide, new_room  # noqa: E402
 from rooms.actors import FACILITATOR, SYSTEM  # noqa: E402
 from rooms.commands import RevealResults, StartRound  # noqa: E402
 from rooms.rounds.dots import CastDot  # noqa: E402
-from rooms.rounds.ideas import HideIdea, PostIdea, ShowIdea  # noqa: E402
+from rooms.rounds.ideas import PostIdea  # noqa: E402
+from rooms.rounds.texts import HideItem, ShowItem  # noqa: E402
 
 from server.app import template_environment  # noqa: E402
 from server.meetings.service import demo_plan  # noqa: E402
@@ -81,7 +82,7 @@ async def measure(phones: int, repeats: int) -> dict[str, float]:
     # hide/show while the ideas are revealed: every participant's view changes
     total = 0.0
     for k in range(repeats):
-        run(room, (HideIdea if k % 2 == 0 else ShowIdea)(nonce=f"h{k}", idea="r0i1", round=0), FACILITATOR)
+        run(room, (HideItem if k % 2 == 0 else ShowItem)(nonce=f"h{k}", item="r0i1", round=0), FACILITATOR)
         t = time.perf_counter()
         room._flush()
         total += time.perf_counter() - t

@@ -110,7 +110,7 @@ async def main(args) -> None:
             cpu0, m0 = cpu_seconds(server.pid), server.metrics()
             seq = 0
             for k in range(args.toggles):
-                ack = await fac.command("hide_idea" if k % 2 == 0 else "show_idea", idea="r0i1", round=0)
+                ack = await fac.command("hide" if k % 2 == 0 else "show", item="r0i1", round=0)
                 seq = ack.seq
                 await asyncio.sleep(1 / args.rate)
             await all_call(gens, "wait_seq", seq=seq)
