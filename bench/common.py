@@ -143,6 +143,30 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (granian serves from a worker process it spawns)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                todo += [int(c) for c in Path(f"/proc/{p}/task/{tid}/children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for p in process_tree(pid):
+        try:
+            total += cpu_seconds(p)
+        except OSError:
+            pass
+    return total
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -239,8 +263,10 @@ class BenchServer(ServerProcess):
 
     cpus: set[int] | None = None
     gc_log: Path | None = None  # log the server's garbage-collector pauses there (bench/gcwatch)
+    server: str = "uvicorn"  # the ASGI server `python -m server serve` runs (SERVER=)
 
     def spawn(self) -> "BenchServer":
+        self.extra_env = {**self.extra_env, "SERVER": self.server}
         if self.gc_log is not None:
             self.extra_env = {
                 **self.extra_env,
@@ -268,6 +294,19 @@ class BenchServer(ServerProcess):
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
+
+    @property
+    def pids(self) -> list[int]:
+        """The server's processes: one for uvicorn; granian's supervisor and its worker."""
+        return process_tree(self.pid)
+
+    def cpu(self) -> float:
+        """CPU seconds of all the server's processes."""
+        return tree_cpu_seconds(self.pid)
+
+    def rss(self) -> int:
+        """VmRSS of all the server's processes, KiB."""
+        return sum(rss_kib(p) for p in self.pids)
 
     @property
     def host_port(self) -> tuple[str, int]:

@@ -90,14 +90,22 @@ class Target:
     def pid(self) -> int:
         return self.server.pid  # type: ignore[attr-defined]
 
+    @property
+    def pids(self) -> list[int]:
+        return self.server.pids if not self.bare else [self.server.pid]  # type: ignore[attr-defined]
 
-async def setup_ours(args, placement, flush: float, gens, stack: Stack, tmp: str) -> Target:
+    def cpu(self) -> float:
+        return self.server.cpu() if not self.bare else cpu_seconds(self.server.pid)  # type: ignore[attr-defined]
+
+
+async def setup_ours(args, placement, flush: float, asgi: str, gens, stack: Stack, tmp: str) -> Target:
     env = {"FLUSH_INTERVAL": str(flush)}
     if args.rate > 4:
         env.update(WS_RATE=str(2 * args.rate), WS_BURST=str(max(20, int(4 * args.rate))))
-    label = f"ours FLUSH_INTERVAL={flush:g}"
-    server = stack.add(BenchServer(Path(tmp) / f"bench-{flush:g}.sqlite3", cpus=placement.server_cpus,
-                                   extra_env=env, gc_log=Path(tmp) / f"gc-{flush:g}.log").start())
+    label = f"ours FLUSH_INTERVAL={flush:g}" if len(args.servers) == 1 else f"ours {asgi} FLUSH_INTERVAL={flush:g}"
+    slug = f"{asgi}-{flush:g}"
+    server = stack.add(BenchServer(Path(tmp) / f"bench-{slug}.sqlite3", cpus=placement.server_cpus,
+                                   extra_env=env, gc_log=Path(tmp) / f"gc-{slug}.log", server=asgi).start())
     links = server.demo(members=0)
     code = links["code"]
     fac = await role_socket(server.base, links["facilitator"], "facilitator")
@@ -142,7 +150,7 @@ async def phase_a(args, gens, targets: list[Target], own: list[int]) -> None:
     await wait_quiet(own, args.quiet_wait)
     await mark_all(gens, targets)
     watch = CpuWatch(own).start()
-    cpu0 = {t.label: cpu_seconds(t.pid) for t in targets}
+    cpu0 = {t.label: t.cpu() for t in targets}
     gen0 = sum(cpu_seconds(g.pid) for g in gens)
     slot = 1 / (args.rate * len(targets))
     start = now() + 0.5
@@ -179,7 +187,7 @@ async def phase_a(args, gens, targets: list[Target], own: list[int]) -> None:
     gen_cpu = sum(cpu_seconds(g.pid) for g in gens) - gen0
     received = 0
     for tg in targets:
-        tg.res["a_cpu"] = cpu_seconds(tg.pid) - cpu0[tg.label]
+        tg.res["a_cpu"] = tg.cpu() - cpu0[tg.label]
         res = await all_call(gens, "latencies", actions=tg.res["a_actions"], group=group_of(tg))
         tg.res["a_phones"] = summary([x for r in res for x in r["latencies"]])
         tg.res["a_missing"] = sum(r["missing"] for r in res) + tg.res["a_never"]
@@ -205,7 +213,7 @@ async def phase_b(args, gens, targets: list[Target], own: list[int]) -> None:
     await wait_quiet(own, args.quiet_wait)
     await mark_all(gens, targets)
     watch = CpuWatch(own).start()
-    cpu0 = {t.label: cpu_seconds(t.pid) for t in targets}
+    cpu0 = {t.label: t.cpu() for t in targets}
     slot = 1 / (args.rate * len(targets))
     start = now() + 0.5
     g = len(gens)
@@ -246,7 +254,7 @@ async def phase_b(args, gens, targets: list[Target], own: list[int]) -> None:
     usage = watch.stop()
     t_end = now()
     for tg in targets:
-        tg.res["b_cpu"] = cpu_seconds(tg.pid) - cpu0[tg.label]
+        tg.res["b_cpu"] = tg.cpu() - cpu0[tg.label]
         if not tg.bare:
             tg.res["b_gc"] = tg.server.gc_pauses(start, t_end)  # type: ignore[attr-defined]
         tg.res["votes"] = votes
@@ -320,6 +328,10 @@ def report(args, placement: Placement, targets: list[Target]) -> None:
         print(fmt_ratio(f"ratio {name} / bare any receiver", tg.res["b_board"], bare.res["b_all"], w))
     print()
     default = next((t for t in ours if t.label.endswith("=0.1")), ours[0])
+    for tg in ours[1:]:
+        if tg is not default:
+            print(f"  {tg.label}: vote->board p99 {tg.res['b_board']['p99']:.1f} ms = "
+                  f"{tg.res['b_board']['p99'] / bare.res['b_board']['p99']:.2f}x the bare board socket")
     n = int(default.res["b_board"]["n"])
     ours_p99 = default.res["b_board"]["p99"]
     for name, base in (("the bare server's board socket", bare.res["b_board"]),
@@ -356,9 +368,10 @@ async def main(args) -> None:
         placement.apply_to_load()  # the coordinator runs with the load
         gens = [stack.add(Generator(f"gen{i}", placement)) for i in range(args.generators)]
         with tempfile.TemporaryDirectory() as tmp:
-            targets = [await setup_ours(args, placement, f, gens, stack, tmp) for f in args.flush]
+            targets = [await setup_ours(args, placement, f, asgi, gens, stack, tmp)
+                       for asgi in args.servers for f in args.flush]
             targets.append(await setup_bare(args, placement, gens, stack))
-            own = [os.getpid(), *(g.pid for g in gens), *(t.pid for t in targets)]
+            own = [os.getpid(), *(g.pid for g in gens), *(p for t in targets for p in t.pids)]
             try:
                 await phase_a(args, gens, targets, own)
                 await phase_b(args, gens, targets, own)
@@ -381,6 +394,8 @@ if __name__ == "__main__":
     parser.add_argument("--actions", type=int, default=40, help="actions per phase (made even)")
     parser.add_argument("--flush", type=lambda s: [float(x) for x in s.split(",")], default=[0.1, 0.01],
                         help="FLUSH_INTERVAL values to run the app with, comma-separated")
+    parser.add_argument("--servers", type=lambda s: s.split(","), default=["uvicorn"],
+                        help="ASGI servers to run the app on, comma-separated (uvicorn, granian)")
     parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--concurrency", type=int, default=32, help="joins in flight per generator")
     parser.add_argument("--quiet-wait", type=float, default=30.0,

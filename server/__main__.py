@@ -93,19 +93,34 @@ def check_draw(args: argparse.Namespace) -> None:
     print(f"Identical: seed {result.seed!r} draws ticket {result.ticket} and the same {len(result.invited)} invitees and reserves.")
 
 
+def server_command(server: str, host: str, port: str) -> list[str]:
+    """The ASGI server's command line. uvicorn is the default (see bench/README.md, "uvicorn or
+    granian"): its WebSocket implementation pings idle sockets, caps incoming messages at 64 KiB
+    and has permessage-deflate switched off here (compressing each socket's copy of a view costs
+    more CPU than the bytes it saves on a LAN or 4G). granian (`pip install -e .[granian]`) is
+    there to measure against; it has no WebSocket ping and no message-size setting."""
+    if server == "granian":
+        return [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "server.asgi:create_app",
+            "--host", host, "--port", port, "--loop", "uvloop", "--no-access-log",
+            "--log-level", "warning", "--workers-kill-timeout", "10",
+        ]
+    if server != "uvicorn":
+        raise SystemExit(f"SERVER must be uvicorn or granian, not {server!r}")
+    return [
+        sys.executable, "-m", "uvicorn", "server.asgi:create_app", "--factory",
+        "--host", host, "--port", port,
+        "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+        "--ws-max-size", "65536", "--timeout-graceful-shutdown", "10",
+        "--no-access-log",
+    ]
+
+
 def serve(args: argparse.Namespace) -> None:
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "0.0.0.0")
-    os.execvp(
-        sys.executable,
-        [
-            sys.executable, "-m", "uvicorn", "server.asgi:create_app", "--factory",
-            "--host", host, "--port", port,
-            "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
-            "--ws-max-size", "65536", "--timeout-graceful-shutdown", "10",
-            "--no-access-log",
-        ],
-    )
+    command = server_command(os.environ.get("SERVER", "uvicorn"), host, port)
+    os.execvp(command[0], command)
 
 
 def main() -> None:
@@ -124,7 +139,7 @@ def main() -> None:
     p_check.add_argument("file")
     p_check.add_argument("--recompute", action="store_true", help="also solve the lottery again")
     p_check.set_defaults(run=check_draw)
-    p_serve = sub.add_parser("serve", help="serve the app with uvicorn on $PORT")
+    p_serve = sub.add_parser("serve", help="serve the app on $PORT (uvicorn; SERVER=granian to compare)")
     p_serve.set_defaults(run=serve)
     args = parser.parse_args()
     args.run(args)
