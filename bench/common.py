@@ -401,11 +401,13 @@ def _ws_frame(opcode: int, data: bytes) -> bytes:
 class RawWS(asyncio.Protocol):
     """One WebSocket, parsed by hand. Records (arrival time, data-seq, size) of every text frame."""
 
-    def __init__(self, host: str, port: int, path: str, cookies: dict[str, str] | None = None) -> None:
+    def __init__(self, host: str, port: int, path: str, cookies: dict[str, str] | None = None,
+                 extensions: str = "") -> None:
         self.request = (
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
             "Sec-WebSocket-Version: 13\r\n"
+            + (f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else "")
             + "".join(f"{k}: {v}\r\n" for k, v in cookie_header(cookies or {}).items())
             + "\r\n"
         ).encode()
@@ -428,6 +430,7 @@ class RawWS(asyncio.Protocol):
         self.wire_in = 0  # bytes received, handshake included
         self.wire_out = 0
         self.handshake_bytes = 0
+        self.handshake = ""  # the server's upgrade response
 
     # asyncio.Protocol
 
@@ -456,6 +459,7 @@ class RawWS(asyncio.Protocol):
             if end < 0:
                 return
             head = bytes(buf[:end])
+            self.handshake = head.decode("latin-1")
             del buf[: end + 4]
             self.handshake_bytes = end + 4
             status = head.split(b"\r\n", 1)[0]
@@ -609,10 +613,10 @@ class RawWS(asyncio.Protocol):
 
 
 async def open_ws(host: str, port: int, path: str, cookies: dict[str, str] | None = None,
-                  timeout: float = 60.0) -> RawWS:
+                  timeout: float = 60.0, extensions: str = "") -> RawWS:
     loop = asyncio.get_running_loop()
     _, proto = await asyncio.wait_for(
-        loop.create_connection(lambda: RawWS(host, port, path, cookies), host, port), timeout
+        loop.create_connection(lambda: RawWS(host, port, path, cookies, extensions), host, port), timeout
     )
     await asyncio.wait_for(proto.opened, timeout)
     return proto
@@ -977,6 +981,35 @@ def run_main(coro_factory) -> None:
         asyncio.run(coro_factory(), loop_factory=uvloop.new_event_loop)
     except ImportError:
         asyncio.run(coro_factory())
+
+
+IDEAS = [
+    "Flere benker og skygge langs turveien ved elva, så eldre kan ta pauser på vei til sentrum.",
+    "Gatelys på snarveien mellom skolen og idrettshallen, den er helt mørk om vinteren.",
+    "Et felles verksted der vi kan låne verktøy og reparere sykler og småting sammen.",
+    "Tryggere skolevei: fartsdumper og fotgjengerfelt ved krysset ved butikken.",
+    "Parsellhager på den tomme tomta bak biblioteket, med vann og et lite redskapsskur.",
+    "Bussen bør gå hver halvtime også på kveldstid og i helgene, ikke bare i rushtiden.",
+    "En møteplass for ungdom med åpent hus på fredager, styrt av ungdommene selv.",
+    "Flere søppeldunker og kildesortering ved badeplassen, og tømming oftere om sommeren.",
+]
+
+
+def moderation(k: int, ideas: int = len(IDEAS)) -> tuple[str, str]:
+    """The k-th facilitator action of a phase in which every phone's view changes, starting with
+    idea 1 hidden (`MODERATION_START`): hide the next idea, show the previous one, and so on
+    round the list. Each view differs from the one before, and a view repeats only after 2 ×
+    ideas actions. (Hiding and showing one idea, as the first runs did, lets two actions handled
+    in one batch by a server that has fallen behind undo each other: nothing changed, so no view
+    is sent (docs/protocol.md), and a benchmark waiting for a frame with the newest data-seq
+    waits forever. That was the "stalled views" of bench/README.md.)"""
+    j = k // 2
+    if k % 2 == 0:
+        return "hide", f"r0i{(j + 1) % ideas + 1}"
+    return "show", f"r0i{j % ideas + 1}"
+
+
+MODERATION_START = ("hide", "r0i1")
 
 
 def command_text(cmd: str, **fields: object) -> str:

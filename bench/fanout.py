@@ -8,7 +8,8 @@ apart. So all three see the same background load, which on a shared 2-core machi
 than anything else (--flush 0.1 drops the second app server; --flush 0.1,0.01 is the default).
 
 Phase A (every phone's view changes): the ideas round is revealed, so every phone shows the idea
-list; the facilitator hides and shows one idea (`hide`/`show`). The bare server gets a
+list; the facilitator hides the next idea and shows the previous one (`hide`/`show`, see
+`common.moderation`: a view never repeats within 16 actions). The bare server gets a
 message from its "facilitator" socket and broadcasts a frame of the size of our phone view to all.
 Phase B (a vote, measured at the board): the dot-voting round is open; each action is the first
 dot of a different phone, which changes the board's "N of M have voted". On the bare server the
@@ -35,6 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    IDEAS,
+    MODERATION_START,
     BareServer,
     BenchServer,
     CpuWatch,
@@ -48,6 +51,7 @@ from bench.common import (  # noqa: E402
     fmt_ratio,
     fmt_row,
     machine_line,
+    moderation,
     now,
     open_ws,
     others_line,
@@ -59,16 +63,6 @@ from bench.common import (  # noqa: E402
     wait_quiet,
 )
 
-IDEAS = [
-    "Flere benker og skygge langs turveien ved elva, så eldre kan ta pauser på vei til sentrum.",
-    "Gatelys på snarveien mellom skolen og idrettshallen, den er helt mørk om vinteren.",
-    "Et felles verksted der vi kan låne verktøy og reparere sykler og småting sammen.",
-    "Tryggere skolevei: fartsdumper og fotgjengerfelt ved krysset ved butikken.",
-    "Parsellhager på den tomme tomta bak biblioteket, med vann og et lite redskapsskur.",
-    "Bussen bør gå hver halvtime også på kveldstid og i helgene, ikke bare i rushtiden.",
-    "En møteplass for ungdom med åpent hus på fredager, styrt av ungdommene selv.",
-    "Flere søppeldunker og kildesortering ved badeplassen, og tømming oftere om sommeren.",
-]
 
 
 def log(msg: str) -> None:
@@ -120,6 +114,9 @@ async def setup_ours(args, placement, flush: float, asgi: str, gens, stack: Stac
     log(f"{label}: {args.phones} phones joined and connected in {now() - t:.1f} s")
     await fac.command("reveal", round=0)
     await all_call(gens, "wait_views", contains='class="idea-list"', group=label)
+    cmd, item = MODERATION_START
+    ack = await fac.command(cmd, item=item, round=0)
+    await all_call(gens, "wait_seq", seq=ack.seq, group=label)
     return Target(label, server, board, fac, authors=authors)
 
 
@@ -161,7 +158,8 @@ async def phase_a(args, gens, targets: list[Target], own: list[int]) -> None:
             if tg.bare:
                 sent[tg.label].append((tg.sender.send_text(payload), k + 1))
             else:
-                _, t, fut = tg.sender.send_command("hide" if k % 2 == 0 else "show", item="r0i1", round=0)
+                cmd, item = moderation(k)
+                _, t, fut = tg.sender.send_command(cmd, item=item, round=0)
                 sent[tg.label].append((t, fut))
     for tg in targets:
         if tg.bare:

@@ -9,7 +9,7 @@ CPU (utime+stime from /proc/<pid>/stat, before and after each burst):
 - inbound: every phone casts its dots back to back (each after the previous answer), all phones
   starting within a second -> server CPU per 1,000 commands received (each is decided, stored,
   answered, and shown on the board/console);
-- outbound: the facilitator hides/shows an idea while the ideas are revealed -> every phone gets a
+- outbound: the facilitator hides/shows ideas (`common.moderation`) while the ideas are revealed -> every phone gets a
   new view -> server CPU per 1,000 frames sent.
 
     cd /work/wt-bench && /work/main/.venv/bin/python bench/memory.py --phones 1000
@@ -25,6 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    IDEAS,
+    MODERATION_START,
     BareServer,
     BenchServer,
     CpuWatch,
@@ -35,6 +37,7 @@ from bench.common import (  # noqa: E402
     command_text,
     cpu_seconds,
     machine_line,
+    moderation,
     now,
     others_line,
     phone_socket,
@@ -45,11 +48,6 @@ from bench.common import (  # noqa: E402
     wait_quiet,
 )
 
-IDEAS = [
-    "Flere benker og skygge langs turveien ved elva, så eldre kan ta pauser på vei til sentrum.",
-    "Gatelys på snarveien mellom skolen og idrettshallen, den er helt mørk om vinteren.",
-    "Et felles verksted der vi kan låne verktøy og reparere sykler og småting sammen.",
-]
 
 
 async def settle_rss(pid: int, seconds: float = 3.0) -> int:
@@ -105,12 +103,16 @@ async def main(args) -> None:
             await fac.command("close_round", round=0)
             await fac.command("reveal", round=0)
             await all_call(gens, "wait_views", contains='class="idea-list"')
+            cmd, item = MODERATION_START
+            ack = await fac.command(cmd, item=item, round=0)
+            await all_call(gens, "wait_seq", seq=ack.seq)
             await wait_quiet(own, args.quiet_wait)
             watch = CpuWatch(own).start()
             cpu0, m0 = cpu_seconds(server.pid), server.metrics()
             seq = 0
             for k in range(args.toggles):
-                ack = await fac.command("hide" if k % 2 == 0 else "show", item="r0i1", round=0)
+                cmd, item = moderation(k)
+                ack = await fac.command(cmd, item=item, round=0)
                 seq = ack.seq
                 await asyncio.sleep(1 / args.rate)
             await all_call(gens, "wait_seq", seq=seq)

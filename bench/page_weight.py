@@ -221,7 +221,10 @@ async def main(args) -> None:
                 assert page.status == 200, page.status
                 page_assets = await with_assets(http, base, page, cookies, set())
                 host, port = split_base(base)
-                ws = await open_ws(host, port, room_path(code), cookies)
+                # Offered as Chromium offers it; the server should decline (compression off).
+                ws = await open_ws(host, port, room_path(code), cookies,
+                                   extensions="permessage-deflate; client_max_window_bits")
+                deflate = "permessage-deflate" in ws.handshake.lower()
                 first = await asyncio.wait_for(ws.first_view, 10)
                 await asyncio.sleep(0.2)
                 ws_in = ws.wire_in
@@ -256,7 +259,8 @@ async def main(args) -> None:
     verdict = "MET" if total <= 60_000 else "MISSED"
     print(f"  -> target participant page <= 60 KB over the wire on first load: {total / 1000:.1f} kB -> {verdict}")
     print(f"  + WebSocket: upgrade response {ws_hs} B, first #view frame {first_frame} B payload; "
-          f"{ws_in} B received and {ws_out} B sent on the socket in the first 0.2 s")
+          f"{ws_in} B received and {ws_out} B sent on the socket in the first 0.2 s; permessage-deflate "
+          f"offered by the client: {'ACCEPTED (compression on)' if deflate else 'declined (compression off)'}")
     print()
     flow = [join_page, *join_assets, post, page, *[a for a in page_assets if a.label not in {j.label for j in join_assets}]]
     table("Whole join flow of a phone (join page, post, redirect, participant page; each file once):", flow)

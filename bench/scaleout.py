@@ -14,8 +14,8 @@ Every Redis set-up gets a key prefix of its own, wiped at the end. Actions are i
 period of 1/rate s each set-up gets one, 1/(rate*3) s apart, so all three see the same background
 load (this machine is shared).
 
-Phase A (every phone's view changes): the facilitator hides/shows an idea while the ideas are
-revealed; latency to every phone's first frame with data-seq >= the command's seq. This shows that
+Phase A (every phone's view changes): the facilitator hides one idea and shows another while the
+ideas are revealed (`common.moderation`); latency to every phone's first frame with data-seq >= the command's seq. This shows that
 each phone is held and up to date, wherever its process is.
 Phase B (steady votes): one dot a vote, each from a different phone (in (c) the voters rotate over
 the three processes); latency vote -> the board on process 0 (two votes in three arrive there
@@ -43,6 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis  # noqa: E402
 
 from bench.common import (  # noqa: E402
+    IDEAS,
+    MODERATION_START,
     BenchServer,
     CpuWatch,
     Generator,
@@ -55,6 +57,7 @@ from bench.common import (  # noqa: E402
     fmt_ratio,
     fmt_row,
     machine_line,
+    moderation,
     now,
     others_line,
     phone_socket,
@@ -67,12 +70,6 @@ from bench.common import (  # noqa: E402
 from server.store.redis import RedisStore  # noqa: E402
 from tests.conftest import start_all  # noqa: E402
 
-IDEAS = [
-    "Flere benker og skygge langs turveien ved elva, så eldre kan ta pauser på vei til sentrum.",
-    "Gatelys på snarveien mellom skolen og idrettshallen, den er helt mørk om vinteren.",
-    "Et felles verksted der vi kan låne verktøy og reparere sykler og småting sammen.",
-    "Tryggere skolevei: fartsdumper og fotgjengerfelt ved krysset ved butikken.",
-]
 
 
 def log(msg: str) -> None:
@@ -133,6 +130,9 @@ async def build(args, label: str, processes: int, redis_url: str | None, gens, s
     log(f"{label}: {args.phones} phones joined and connected in {now() - t:.1f} s")
     await setup.fac.command("reveal", round=0)
     await all_call(gens, "wait_views", contains='class="idea-list"', group=label)
+    cmd, item = MODERATION_START
+    ack = await setup.fac.command(cmd, item=item, round=0)
+    await all_call(gens, "wait_seq", seq=ack.seq, group=label)
     return setup
 
 
@@ -154,7 +154,8 @@ async def phase_a(args, gens, setups: list[Setup], own: list[int]) -> dict:
     for k in range(args.actions):
         for s, st in enumerate(setups):
             await asyncio.sleep(max(0.0, start + k / args.rate + s * slot - now()))
-            _, t, fut = st.fac.send_command("hide" if k % 2 == 0 else "show", item="r0i1", round=0)  # type: ignore[union-attr]
+            cmd, item = moderation(k)
+            _, t, fut = st.fac.send_command(cmd, item=item, round=0)  # type: ignore[union-attr]
             sent[st.label].append((t, fut))
     for st in setups:
         acks = [await asyncio.wait_for(fut, 60) for _, fut in sent[st.label]]
@@ -356,7 +357,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phones", type=int, default=600)
     parser.add_argument("--votes", type=int, default=300, help="votes per set-up (at most one per phone)")
-    parser.add_argument("--actions", type=int, default=20, help="phase-A hide/shows per set-up (made even)")
+    parser.add_argument("--actions", type=int, default=20, help="phase-A hide/shows per set-up")
     parser.add_argument("--rate", type=float, default=5.0, help="actions / votes per second, per set-up")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--generators", type=int, default=2)
@@ -364,5 +365,4 @@ if __name__ == "__main__":
     parser.add_argument("--quiet-wait", type=float, default=30.0)
     parser.add_argument("--no-pin", action="store_true")
     args = parser.parse_args()
-    args.actions += args.actions % 2
     run_main(lambda: main(args))
