@@ -2,6 +2,13 @@
 
 A phone that reads slowly never builds a queue: a newer view replaces the unsent older one, so
 memory per socket stays bounded and other sockets are never held up.
+
+Frames are written at once when the socket can take them: the drain runs as an *eager* task, so
+a send that completes without waiting (the usual case: the ASGI server's send only waits when
+the socket's write buffer is full) costs no scheduling round-trip through the event loop. A
+plain task per frame was most of the per-frame cost (bench/README.md, "changes and their effect").
+Only a drain that really waits lives on as a task, and it is kept in `_WAITING` until it ends
+(the event loop holds tasks only weakly).
 """
 
 import asyncio
@@ -12,6 +19,8 @@ from enum import StrEnum
 from rooms import Actor
 
 from server.metrics import METRICS
+
+_WAITING: set[asyncio.Task[None]] = set()
 
 
 class Audience(StrEnum):
@@ -47,7 +56,10 @@ class Connection:
         self.pending[kind] = frame
         if not self.sending:
             self.sending = True
-            asyncio.get_running_loop().create_task(self._drain())
+            task = asyncio.Task(self._drain(), loop=asyncio.get_running_loop(), eager_start=True)
+            if not task.done():
+                _WAITING.add(task)
+                task.add_done_callback(_WAITING.discard)
 
     async def _drain(self) -> None:
         try:
