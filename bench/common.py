@@ -264,6 +264,7 @@ class BenchServer(ServerProcess):
     cpus: set[int] | None = None
     gc_log: Path | None = None  # log the server's garbage-collector pauses there (bench/gcwatch)
     server: str = "uvicorn"  # the ASGI server `python -m server serve` runs (SERVER=)
+    root: Path = ROOT  # the source tree the server runs from (another checkout: a before/after run)
 
     def spawn(self) -> "BenchServer":
         self.extra_env = {**self.extra_env, "SERVER": self.server}
@@ -277,7 +278,7 @@ class BenchServer(ServerProcess):
         self.log_path = self.database.with_suffix(f".{self.port}.log")
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve"], cwd=ROOT, env=self.env, stdout=log, stderr=log,
+            [sys.executable, "-m", "server", "serve"], cwd=self.root, env=self.env, stdout=log, stderr=log,
             preexec_fn=_preexec(self.cpus),
         )
         return self

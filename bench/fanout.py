@@ -92,14 +92,18 @@ class Target:
         return self.server.cpu() if not self.bare else cpu_seconds(self.server.pid)  # type: ignore[attr-defined]
 
 
-async def setup_ours(args, placement, flush: float, asgi: str, gens, stack: Stack, tmp: str) -> Target:
+async def setup_ours(args, placement, flush: float, asgi: str, gens, stack: Stack, tmp: str,
+                     root: Path | None = None) -> Target:
     env = {"FLUSH_INTERVAL": str(flush)}
     if args.rate > 4:
         env.update(WS_RATE=str(2 * args.rate), WS_BURST=str(max(20, int(4 * args.rate))))
     label = f"ours FLUSH_INTERVAL={flush:g}" if len(args.servers) == 1 else f"ours {asgi} FLUSH_INTERVAL={flush:g}"
     slug = f"{asgi}-{flush:g}"
+    if root is not None:
+        label, slug = f"before ({root.name}) FLUSH_INTERVAL={flush:g}", f"before-{slug}"
     server = stack.add(BenchServer(Path(tmp) / f"bench-{slug}.sqlite3", cpus=placement.server_cpus,
-                                   extra_env=env, gc_log=Path(tmp) / f"gc-{slug}.log", server=asgi).start())
+                                   extra_env=env, gc_log=Path(tmp) / f"gc-{slug}.log", server=asgi,
+                                   **({"root": root} if root else {})).start())
     links = server.demo(members=0)
     code = links["code"]
     fac = await role_socket(server.base, links["facilitator"], "facilitator")
@@ -302,6 +306,13 @@ def report(args, placement: Placement, targets: list[Target]) -> None:
         name = tg.label.replace("ours ", "")
         print(fmt_ratio(f"ratio {name} / bare, phones", tg.res["a_phones"], bare.res["a_phones"], w))
         print(fmt_ratio(f"ratio {name} / bare, board", tg.res["a_board"], bare.res["a_board"], w))
+    before = next((t for t in ours if t.label.startswith("before")), None)
+    if before is not None:
+        now_ = ours[0]
+        print(fmt_ratio(f"after / before, phones", now_.res["a_phones"], before.res["a_phones"], w))
+        print(f"  after / before, server CPU per frame: {now_.res['a_cpu'] / max(1, now_.res['a_frames']) * 1e6:.0f} / "
+              f"{before.res['a_cpu'] / max(1, before.res['a_frames']) * 1e6:.0f} µs = "
+              f"{(now_.res['a_cpu'] / max(1, now_.res['a_frames'])) / (before.res['a_cpu'] / max(1, before.res['a_frames'])):.2f}x")
     print()
     votes = bare.res["votes"]
     print(f"Phase B: {votes} votes per server, one every {1 / args.rate:.2f} s, each from a different phone; "
@@ -324,6 +335,11 @@ def report(args, placement: Placement, targets: list[Target]) -> None:
         name = tg.label.replace('ours ', '')
         print(fmt_ratio(f"ratio {name} / bare board", tg.res["b_board"], bare.res["b_board"], w))
         print(fmt_ratio(f"ratio {name} / bare any receiver", tg.res["b_board"], bare.res["b_all"], w))
+    if before is not None:
+        now_ = ours[0]
+        print(fmt_ratio("after / before, vote->board", now_.res["b_board"], before.res["b_board"], w))
+        print(f"  after / before, server CPU per vote: {1000 * now_.res['b_cpu'] / votes:.1f} / "
+              f"{1000 * before.res['b_cpu'] / votes:.1f} ms")
     print()
     default = next((t for t in ours if t.label.endswith("=0.1")), ours[0])
     for tg in ours[1:]:
@@ -368,6 +384,9 @@ async def main(args) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             targets = [await setup_ours(args, placement, f, asgi, gens, stack, tmp)
                        for asgi in args.servers for f in args.flush]
+            if args.baseline:  # the same app from another checkout, for a before/after in one run
+                targets.append(await setup_ours(args, placement, args.flush[0], args.servers[0], gens, stack,
+                                                tmp, root=args.baseline))
             targets.append(await setup_bare(args, placement, gens, stack))
             own = [os.getpid(), *(g.pid for g in gens), *(p for t in targets for p in t.pids)]
             try:
@@ -394,6 +413,8 @@ if __name__ == "__main__":
                         help="FLUSH_INTERVAL values to run the app with, comma-separated")
     parser.add_argument("--servers", type=lambda s: s.split(","), default=["uvicorn"],
                         help="ASGI servers to run the app on, comma-separated (uvicorn, granian)")
+    parser.add_argument("--baseline", type=lambda s: Path(s).resolve(), default=None,
+                        help="also run the app from this checkout (e.g. the commit before a change), interleaved")
     parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--concurrency", type=int, default=32, help="joins in flight per generator")
     parser.add_argument("--quiet-wait", type=float, default=30.0,
