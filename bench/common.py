@@ -432,6 +432,8 @@ class RawWS(asyncio.Protocol):
         self.wire_out = 0
         self.handshake_bytes = 0
         self.handshake = ""  # the server's upgrade response
+        self.pings = 0  # keep-alive pings the server sent
+        self.close_code: int | None = None  # the code of the server's close frame, if it sent one
 
     # asyncio.Protocol
 
@@ -494,9 +496,11 @@ class RawWS(asyncio.Protocol):
 
     def _frame(self, fin: int, opcode: int, payload: bytes, t: float) -> None:
         if opcode == 0x9:  # ping
+            self.pings += 1
             self._write(_ws_frame(0xA, payload))
             return
         if opcode == 0x8:  # close
+            self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
             if not self.closed:
                 self._write(_ws_frame(0x8, payload[:2]))
                 self.transport.close()  # type: ignore[union-attr]

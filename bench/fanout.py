@@ -103,8 +103,11 @@ async def setup_ours(args, placement, flush: float, asgi: str, gens, stack: Stac
         label, slug = f"before ({root.name}) FLUSH_INTERVAL={flush:g}", f"before-{slug}"
     server = stack.add(BenchServer(Path(tmp) / f"bench-{slug}.sqlite3", cpus=placement.server_cpus,
                                    extra_env=env, gc_log=Path(tmp) / f"gc-{slug}.log", server=asgi,
-                                   **({"root": root} if root else {})).start())
-    links = server.demo(members=0)
+                                   **({"root": root} if root else {})))
+    # In threads: the sockets of the servers set up before keep answering pings meanwhile (uvicorn
+    # closes a socket whose pong is 20 s late; a busy machine can take that long to start a server).
+    await asyncio.to_thread(server.start)
+    links = await asyncio.to_thread(server.demo, members=0)
     code = links["code"]
     fac = await role_socket(server.base, links["facilitator"], "facilitator")
     board = await role_socket(server.base, links["board"], "board")
@@ -125,7 +128,8 @@ async def setup_ours(args, placement, flush: float, asgi: str, gens, stack: Stac
 
 
 async def setup_bare(args, placement, gens, stack: Stack) -> Target:
-    server = stack.add(BareServer(cpus=placement.server_cpus).start())
+    server = stack.add(BareServer(cpus=placement.server_cpus))
+    await asyncio.to_thread(server.start)
     await all_call(gens, "connect_bare", per=[{"count": c} for c in split_counts(args.phones, len(gens))],
                    host="127.0.0.1", port=server.port, group="bare")
     board = await open_ws("127.0.0.1", server.port, "/")
@@ -371,7 +375,8 @@ def keep_evidence(tmp: str, targets: list[Target]) -> None:
     for tg in targets:
         if not tg.bare:
             print(f".. {tg.label}: facilitator answered up to seq {tg.sender.max_seq}, board at "
-                  f"{tg.board.max_seq}", file=sys.stderr)
+                  f"{tg.board.max_seq}; facilitator socket {'closed' if tg.sender.closed else 'open'} "
+                  f"(close code {tg.sender.close_code}), pings received {tg.sender.pings}", file=sys.stderr)
     print(f".. server logs, GC logs and databases kept in {dest}", file=sys.stderr, flush=True)
 
 

@@ -107,9 +107,10 @@ async def build(args, label: str, processes: int, redis_url: str | None, gens, s
     slug = label.replace(" ", "-")
     servers = [stack.add(BenchServer(tmp / f"{slug}-{i}.sqlite3", cpus=placement.server_cpus, extra_env=env))
                for i in range(processes)]
-    start_all(servers)  # type: ignore[arg-type]
+    # In threads: earlier set-ups' sockets keep answering pings meanwhile (see fanout.setup_ours).
+    await asyncio.to_thread(start_all, servers)  # type: ignore[arg-type]
     setup = Setup(label, servers, prefix)
-    links = servers[0].demo(members=0)
+    links = await asyncio.to_thread(servers[0].demo, members=0)
     setup.code = code = links["code"]
     setup.fac = await role_socket(servers[0].base, links["facilitator"], "facilitator")
     setup.boards = [await role_socket(s.base, links["board"], "board") for s in servers]
