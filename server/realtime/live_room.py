@@ -130,6 +130,12 @@ class LiveRoom:
 
     def start(self) -> None:
         self._worker = asyncio.get_running_loop().create_task(self._work(), name=f"room-{self.code}")
+        self._worker.add_done_callback(self._worker_ended)
+
+    def _worker_ended(self, task: asyncio.Task[None]) -> None:
+        # The worker never returns; if it dies, the room stops answering: say so loudly.
+        if not task.cancelled() and task.exception() is not None:
+            log.error("room %s: the command worker died", self.code, exc_info=task.exception())
 
     async def stop(self) -> None:
         if self._flush_handle is not None:
