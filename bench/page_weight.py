@@ -204,7 +204,7 @@ async def main(args) -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             server = stack.add(BenchServer(Path(tmp) / "bench.sqlite3", cpus=placement.server_cpus,
-                                           server=args.server).start())
+                                           server=args.server, **({"root": args.root} if args.root else {})).start())
             links = server.demo(members=0)
             base, code = server.base, links["code"]
             async with http_client(timeout=30) as http:
@@ -249,7 +249,8 @@ async def main(args) -> None:
     finally:
         stack.close()
 
-    print(f"Page weight: first load with an empty cache, Accept-Encoding: gzip, br (server: {args.server})")
+    print(f"Page weight: first load with an empty cache, Accept-Encoding: gzip, br (server: {args.server}"
+          + (f", app from {args.root}" if args.root else "") + ")")
     print(machine_line())
     print(f"placement: server pinned to CPU {sorted(placement.server_cpus or [])}, this client to CPU "
           f"{sorted(placement.load_cpus or [])}" if placement.server_cpus else "placement: not pinned")
@@ -293,5 +294,7 @@ if __name__ == "__main__":
     parser.add_argument("--server", default="uvicorn", help="ASGI server: uvicorn or granian")
     parser.add_argument("--rate-seconds", type=float, default=10.0, help="length of each request-rate run (0: none)")
     parser.add_argument("--connections", type=int, default=16, help="connections in the request-rate runs")
+    parser.add_argument("--root", type=lambda s: Path(s).resolve(), default=None,
+                        help="serve the app from this checkout instead (a before/after comparison)")
     parser.add_argument("--no-pin", action="store_true")
     run_main(lambda: main(parser.parse_args()))
