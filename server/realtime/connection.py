@@ -12,6 +12,8 @@ Only a drain that really waits lives on as a task, and it is kept in `_WAITING` 
 """
 
 import asyncio
+import ctypes
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +23,29 @@ from rooms import Actor
 from server.metrics import METRICS
 
 _WAITING: set[asyncio.Task[None]] = set()
+
+
+def _utf8_cacher() -> Callable[[str], None] | None:
+    if sys.implementation.name != "cpython":
+        return None
+    f = ctypes.pythonapi.PyUnicode_AsUTF8AndSize
+    f.argtypes, f.restype = [ctypes.py_object, ctypes.c_void_p], ctypes.c_void_p
+    return lambda text: f(text, None) and None
+
+
+_cache_utf8 = _utf8_cacher()
+
+
+def shared_frame(frame: str) -> str:
+    """Encode a frame that many sockets get once, not once per socket. The ASGI server encodes
+    each socket's text with `str.encode()`, which for text with æ, ø or å (every view here)
+    transcodes it afresh: ~3–10 µs for a 1.4 kB view, a tenth of a frame's cost. CPython keeps
+    the UTF-8 form that `PyUnicode_AsUTF8AndSize` makes inside the string object, and `encode()`
+    then only copies it. (Binary frames would skip the encoding too, but htmx's ws extension
+    swaps only text frames.)"""
+    if _cache_utf8 is not None:
+        _cache_utf8(frame)
+    return frame
 
 
 class Audience(StrEnum):

@@ -21,7 +21,7 @@ from rooms.codec import decode_event, encode_event
 from rooms.rejection import N_
 
 from server.metrics import METRICS
-from server.realtime.connection import Audience, Connection
+from server.realtime.connection import Audience, Connection, shared_frame
 from server.store import AppendConflict, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -396,7 +396,7 @@ class LiveRoom:
                 inner = self.views.shared(audience, state, language, present)
                 if self._last_shared.get((audience, language)) != inner:
                     self._last_shared[(audience, language)] = inner
-                    frame = view_frame(seq, inner)
+                    frame = shared_frame(view_frame(seq, inner))
                     for conn in group:
                         conn.deliver("view", frame)
         self._flush_participants(state, seq)
@@ -426,7 +426,7 @@ class LiveRoom:
                 frame = rendered.get((language, key))
                 if frame is None:
                     inner = self.views.participant(state, conn.actor, language)
-                    frame = rendered[(language, key)] = view_frame(seq, inner)
+                    frame = rendered[(language, key)] = shared_frame(view_frame(seq, inner))
                 conn.deliver("view", frame)
 
 
