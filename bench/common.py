@@ -283,12 +283,12 @@ class BenchServer(ServerProcess):
         )
         return self
 
-    def wait_ready(self, timeout: float = 30.0) -> "BenchServer":
+    def wait_ready(self, timeout: float = 120.0) -> "BenchServer":
         super().wait_ready(timeout)
         pin_process(self.pid, self.cpus)  # belt and braces: every thread
         return self
 
-    def start(self, timeout: float = 30.0) -> "BenchServer":
+    def start(self, timeout: float = 120.0) -> "BenchServer":  # a busy machine starts slowly
         return self.spawn().wait_ready(timeout)
 
     @property

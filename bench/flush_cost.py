@@ -56,7 +56,7 @@ def run(room: LiveRoom, command, actor: Actor) -> None:
         note(events)
 
 
-def build(phones: int) -> tuple[LiveRoom, list[Actor]]:
+async def build(phones: int) -> tuple[LiveRoom, list[Actor]]:
     views = RoomViews(template_environment())
     room = LiveRoom("BENCH", store=None, views=views, publish=lambda *a: None,  # type: ignore[arg-type]
                     after_append=None, scribed_ballot=lambda room, pid: pid, flush_interval=0.0)  # type: ignore[arg-type]
@@ -72,15 +72,17 @@ def build(phones: int) -> tuple[LiveRoom, list[Actor]]:
         run(room, PostIdea(nonce=f"i{i}", text=f"Idé nummer {i + 1}: flere benker og bedre lys langs turveien"),
             actors[i % 2])
     run(room, RevealResults(nonce="r0", round=0), FACILITATOR)
+    # Attached as the socket endpoint does, so that the room's own indexes know them.
     for audience in (Audience.BOARD, Audience.FACILITATOR):
-        room.connections[audience].add(Connection(_nothing, audience, FACILITATOR, "nb", "x"))
+        await room.attach(Connection(_nothing, audience, FACILITATOR, "nb", "x"))
     for actor in actors[2:]:
-        room.connections[Audience.PARTICIPANT].add(Connection(_nothing, Audience.PARTICIPANT, actor, "nb", "x"))
+        await room.attach(Connection(_nothing, Audience.PARTICIPANT, actor, "nb", "x"))
+    await asyncio.sleep(0)
     return room, actors[2:]
 
 
 async def measure(phones: int, repeats: int) -> dict[str, float]:
-    room, actors = build(phones)
+    room, actors = await build(phones)
     room._flush()
     await asyncio.sleep(0)
     out: dict[str, float] = {}

@@ -82,10 +82,10 @@ async def main(args) -> None:
             code = links["code"]
             fac = await role_socket(server.base, links["facilitator"], "facilitator")
             board = await role_socket(server.base, links["board"], "board")
-            author = await phone_socket(server.base, code)
+            authors = [await phone_socket(server.base, code) for _ in range(2)]
             await fac.command("start_round", round=0)
-            for text in IDEAS:
-                await author.command("post_idea", text=text)
+            for i, text in enumerate(IDEAS):
+                await authors[i % 2].command("post_idea", text=text)
             # Warm up: one phone per generator joins, connects and leaves (first-use costs).
             await all_call(gens, "join", base=server.base, code=code, count=1)
             await all_call(gens, "close")
@@ -146,7 +146,7 @@ async def main(args) -> None:
             ok = sum(1 for v in results if v[3] == "ok")
             out["in"] = (cpu_in, m1["ip_commands_total"] - m0["ip_commands_total"],
                          m1["ip_frames_sent_total"] - m0["ip_frames_sent_total"], ok, len(results), storm_s, usage_in)
-            for ws in (fac, board, author):
+            for ws in (fac, board, *authors):
                 ws.close()
             await all_call(gens, "close")
             server.stop()
@@ -170,7 +170,7 @@ async def main(args) -> None:
     print(f"placement: {placement.describe(args.generators, n)}")
     print()
     print("Memory (server VmRSS, KiB):")
-    print(f"  room live, facilitator + board + 1 author connected   {rss0:>8}")
+    print(f"  room live, facilitator + board + 2 authors connected  {rss0:>8}")
     print(f"  + {n} phones joined over HTTP (no sockets)          {rss1:>8}   (+{(rss1 - rss0) / n:.1f} KiB per join)")
     print(f"  + their {n} WebSockets open and idle                {rss2:>8}   (+{(rss2 - rss1) / n:.1f} KiB per idle connection)")
     verdict = "MET" if (rss2 - rss1) / n <= 30 else "MISSED"
