@@ -1017,6 +1017,15 @@ def moderation(k: int, ideas: int = len(IDEAS)) -> tuple[str, str]:
 MODERATION_START = ("hide", "r0i1")
 
 
+def hidden_after(actions: int) -> set[str]:
+    """The ideas `moderation` leaves hidden after that many actions (from `MODERATION_START`)."""
+    hidden = {MODERATION_START[1]}
+    for k in range(actions):
+        cmd, item = moderation(k)
+        (hidden.add if cmd == "hide" else hidden.discard)(item)
+    return hidden
+
+
 def command_text(cmd: str, **fields: object) -> str:
     return json.dumps({"cmd": cmd, "nonce": secrets.token_hex(8), **fields})
 

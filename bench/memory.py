@@ -37,6 +37,7 @@ from bench.common import (  # noqa: E402
     command_text,
     cpu_seconds,
     machine_line,
+    hidden_after,
     moderation,
     now,
     others_line,
@@ -120,7 +121,9 @@ async def main(args) -> None:
             cpu_out, m1 = cpu_seconds(server.pid) - cpu0, server.metrics()
             out["out"] = (cpu_out, m1["ip_frames_sent_total"] - m0["ip_frames_sent_total"], watch.stop())
 
-            # Inbound: every phone casts its dots, all starting within a second.
+            # Inbound: every phone casts its dots, all starting within a second (on visible ideas).
+            for item in hidden_after(args.toggles):
+                await fac.command("show", item=item, round=0)
             await fac.command("start_round", round=1)
             await all_call(gens, "wait_views", contains='value="dot"')
             await wait_quiet(own, args.quiet_wait)
