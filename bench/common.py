@@ -143,6 +143,30 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (granian serves from a worker process it spawns)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                todo += [int(c) for c in Path(f"/proc/{p}/task/{tid}/children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for p in process_tree(pid):
+        try:
+            total += cpu_seconds(p)
+        except OSError:
+            pass
+    return total
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -239,8 +263,11 @@ class BenchServer(ServerProcess):
 
     cpus: set[int] | None = None
     gc_log: Path | None = None  # log the server's garbage-collector pauses there (bench/gcwatch)
+    server: str = "uvicorn"  # the ASGI server `python -m server serve` runs (SERVER=)
+    root: Path = ROOT  # the source tree the server runs from (another checkout: a before/after run)
 
-    def start(self, timeout: float = 30.0) -> "BenchServer":
+    def spawn(self) -> "BenchServer":
+        self.extra_env = {**self.extra_env, "SERVER": self.server}
         if self.gc_log is not None:
             self.extra_env = {
                 **self.extra_env,
@@ -251,26 +278,36 @@ class BenchServer(ServerProcess):
         self.log_path = self.database.with_suffix(f".{self.port}.log")
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve"], cwd=ROOT, env=self.env, stdout=log, stderr=log,
+            [sys.executable, "-m", "server", "serve"], cwd=self.root, env=self.env, stdout=log, stderr=log,
             preexec_fn=_preexec(self.cpus),
         )
-        deadline = now() + timeout
-        while now() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    pin_process(self.proc.pid, self.cpus)  # belt and braces: every thread
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)  # polling for readiness
-        raise TimeoutError(f"server not ready: {self.log_path.read_text()[-2000:]}")
+        return self
+
+    def wait_ready(self, timeout: float = 120.0) -> "BenchServer":
+        super().wait_ready(timeout)
+        pin_process(self.pid, self.cpus)  # belt and braces: every thread
+        return self
+
+    def start(self, timeout: float = 120.0) -> "BenchServer":  # a busy machine starts slowly
+        return self.spawn().wait_ready(timeout)
 
     @property
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
+
+    @property
+    def pids(self) -> list[int]:
+        """The server's processes: one for uvicorn; granian's supervisor and its worker."""
+        return process_tree(self.pid)
+
+    def cpu(self) -> float:
+        """CPU seconds of all the server's processes."""
+        return tree_cpu_seconds(self.pid)
+
+    def rss(self) -> int:
+        """VmRSS of all the server's processes, KiB."""
+        return sum(rss_kib(p) for p in self.pids)
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -365,11 +402,13 @@ def _ws_frame(opcode: int, data: bytes) -> bytes:
 class RawWS(asyncio.Protocol):
     """One WebSocket, parsed by hand. Records (arrival time, data-seq, size) of every text frame."""
 
-    def __init__(self, host: str, port: int, path: str, cookies: dict[str, str] | None = None) -> None:
+    def __init__(self, host: str, port: int, path: str, cookies: dict[str, str] | None = None,
+                 extensions: str = "") -> None:
         self.request = (
             f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
             "Sec-WebSocket-Version: 13\r\n"
+            + (f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else "")
             + "".join(f"{k}: {v}\r\n" for k, v in cookie_header(cookies or {}).items())
             + "\r\n"
         ).encode()
@@ -392,6 +431,9 @@ class RawWS(asyncio.Protocol):
         self.wire_in = 0  # bytes received, handshake included
         self.wire_out = 0
         self.handshake_bytes = 0
+        self.handshake = ""  # the server's upgrade response
+        self.pings = 0  # keep-alive pings the server sent
+        self.close_code: int | None = None  # the code of the server's close frame, if it sent one
 
     # asyncio.Protocol
 
@@ -420,6 +462,7 @@ class RawWS(asyncio.Protocol):
             if end < 0:
                 return
             head = bytes(buf[:end])
+            self.handshake = head.decode("latin-1")
             del buf[: end + 4]
             self.handshake_bytes = end + 4
             status = head.split(b"\r\n", 1)[0]
@@ -453,9 +496,11 @@ class RawWS(asyncio.Protocol):
 
     def _frame(self, fin: int, opcode: int, payload: bytes, t: float) -> None:
         if opcode == 0x9:  # ping
+            self.pings += 1
             self._write(_ws_frame(0xA, payload))
             return
         if opcode == 0x8:  # close
+            self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
             if not self.closed:
                 self._write(_ws_frame(0x8, payload[:2]))
                 self.transport.close()  # type: ignore[union-attr]
@@ -573,10 +618,10 @@ class RawWS(asyncio.Protocol):
 
 
 async def open_ws(host: str, port: int, path: str, cookies: dict[str, str] | None = None,
-                  timeout: float = 60.0) -> RawWS:
+                  timeout: float = 60.0, extensions: str = "") -> RawWS:
     loop = asyncio.get_running_loop()
     _, proto = await asyncio.wait_for(
-        loop.create_connection(lambda: RawWS(host, port, path, cookies), host, port), timeout
+        loop.create_connection(lambda: RawWS(host, port, path, cookies, extensions), host, port), timeout
     )
     await asyncio.wait_for(proto.opened, timeout)
     return proto
@@ -881,6 +926,10 @@ class Load:
 
         return list(await asyncio.gather(*(run(*entry) for entry in plan)))
 
+    async def op_open_count(self) -> int:
+        """How many of this group's phones still have their socket open."""
+        return sum(1 for p in self.phones if p is not None and p.is_open and not p.closed)
+
     async def op_view_size(self) -> int:
         """The median size of the latest #view of this group's phones."""
         sizes = sorted(len(p.last_view) for p in self.phones)
@@ -937,6 +986,44 @@ def run_main(coro_factory) -> None:
         asyncio.run(coro_factory(), loop_factory=uvloop.new_event_loop)
     except ImportError:
         asyncio.run(coro_factory())
+
+
+IDEAS = [
+    "Flere benker og skygge langs turveien ved elva, så eldre kan ta pauser på vei til sentrum.",
+    "Gatelys på snarveien mellom skolen og idrettshallen, den er helt mørk om vinteren.",
+    "Et felles verksted der vi kan låne verktøy og reparere sykler og småting sammen.",
+    "Tryggere skolevei: fartsdumper og fotgjengerfelt ved krysset ved butikken.",
+    "Parsellhager på den tomme tomta bak biblioteket, med vann og et lite redskapsskur.",
+    "Bussen bør gå hver halvtime også på kveldstid og i helgene, ikke bare i rushtiden.",
+    "En møteplass for ungdom med åpent hus på fredager, styrt av ungdommene selv.",
+    "Flere søppeldunker og kildesortering ved badeplassen, og tømming oftere om sommeren.",
+]
+
+
+def moderation(k: int, ideas: int = len(IDEAS)) -> tuple[str, str]:
+    """The k-th facilitator action of a phase in which every phone's view changes, starting with
+    idea 1 hidden (`MODERATION_START`): hide the next idea, show the previous one, and so on
+    round the list. Each view differs from the one before, and a view repeats only after 2 ×
+    ideas actions. (Hiding and showing one idea, as the first runs did, lets two actions handled
+    in one batch by a server that has fallen behind undo each other: nothing changed, so no view
+    is sent (docs/protocol.md), and a benchmark waiting for a frame with the newest data-seq
+    waits forever. That was the "stalled views" of bench/README.md.)"""
+    j = k // 2
+    if k % 2 == 0:
+        return "hide", f"r0i{(j + 1) % ideas + 1}"
+    return "show", f"r0i{j % ideas + 1}"
+
+
+MODERATION_START = ("hide", "r0i1")
+
+
+def hidden_after(actions: int) -> set[str]:
+    """The ideas `moderation` leaves hidden after that many actions (from `MODERATION_START`)."""
+    hidden = {MODERATION_START[1]}
+    for k in range(actions):
+        cmd, item = moderation(k)
+        (hidden.add if cmd == "hide" else hidden.discard)(item)
+    return hidden
 
 
 def command_text(cmd: str, **fields: object) -> str:

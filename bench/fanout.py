@@ -8,7 +8,8 @@ apart. So all three see the same background load, which on a shared 2-core machi
 than anything else (--flush 0.1 drops the second app server; --flush 0.1,0.01 is the default).
 
 Phase A (every phone's view changes): the ideas round is revealed, so every phone shows the idea
-list; the facilitator hides and shows one idea (`hide_idea`/`show_idea`). The bare server gets a
+list; the facilitator hides the next idea and shows the previous one (`hide`/`show`, see
+`common.moderation`: a view never repeats within 16 actions). The bare server gets a
 message from its "facilitator" socket and broadcasts a frame of the size of our phone view to all.
 Phase B (a vote, measured at the board): the dot-voting round is open; each action is the first
 dot of a different phone, which changes the board's "N of M have voted". On the bare server the
@@ -35,6 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    IDEAS,
+    MODERATION_START,
     BareServer,
     BenchServer,
     CpuWatch,
@@ -48,6 +51,7 @@ from bench.common import (  # noqa: E402
     fmt_ratio,
     fmt_row,
     machine_line,
+    moderation,
     now,
     open_ws,
     others_line,
@@ -59,16 +63,6 @@ from bench.common import (  # noqa: E402
     wait_quiet,
 )
 
-IDEAS = [
-    "Flere benker og skygge langs turveien ved elva, så eldre kan ta pauser på vei til sentrum.",
-    "Gatelys på snarveien mellom skolen og idrettshallen, den er helt mørk om vinteren.",
-    "Et felles verksted der vi kan låne verktøy og reparere sykler og småting sammen.",
-    "Tryggere skolevei: fartsdumper og fotgjengerfelt ved krysset ved butikken.",
-    "Parsellhager på den tomme tomta bak biblioteket, med vann og et lite redskapsskur.",
-    "Bussen bør gå hver halvtime også på kveldstid og i helgene, ikke bare i rushtiden.",
-    "En møteplass for ungdom med åpent hus på fredager, styrt av ungdommene selv.",
-    "Flere søppeldunker og kildesortering ved badeplassen, og tømming oftere om sommeren.",
-]
 
 
 def log(msg: str) -> None:
@@ -90,15 +84,30 @@ class Target:
     def pid(self) -> int:
         return self.server.pid  # type: ignore[attr-defined]
 
+    @property
+    def pids(self) -> list[int]:
+        return self.server.pids if not self.bare else [self.server.pid]  # type: ignore[attr-defined]
 
-async def setup_ours(args, placement, flush: float, gens, stack: Stack, tmp: str) -> Target:
+    def cpu(self) -> float:
+        return self.server.cpu() if not self.bare else cpu_seconds(self.server.pid)  # type: ignore[attr-defined]
+
+
+async def setup_ours(args, placement, flush: float, asgi: str, gens, stack: Stack, tmp: str,
+                     root: Path | None = None) -> Target:
     env = {"FLUSH_INTERVAL": str(flush)}
     if args.rate > 4:
         env.update(WS_RATE=str(2 * args.rate), WS_BURST=str(max(20, int(4 * args.rate))))
-    label = f"ours FLUSH_INTERVAL={flush:g}"
-    server = stack.add(BenchServer(Path(tmp) / f"bench-{flush:g}.sqlite3", cpus=placement.server_cpus,
-                                   extra_env=env, gc_log=Path(tmp) / f"gc-{flush:g}.log").start())
-    links = server.demo(members=0)
+    label = f"ours FLUSH_INTERVAL={flush:g}" if len(args.servers) == 1 else f"ours {asgi} FLUSH_INTERVAL={flush:g}"
+    slug = f"{asgi}-{flush:g}"
+    if root is not None:
+        label, slug = f"before ({root.name}) FLUSH_INTERVAL={flush:g}", f"before-{slug}"
+    server = stack.add(BenchServer(Path(tmp) / f"bench-{slug}.sqlite3", cpus=placement.server_cpus,
+                                   extra_env=env, gc_log=Path(tmp) / f"gc-{slug}.log", server=asgi,
+                                   **({"root": root} if root else {})))
+    # In threads: the sockets of the servers set up before keep answering pings meanwhile (uvicorn
+    # closes a socket whose pong is 20 s late; a busy machine can take that long to start a server).
+    await asyncio.to_thread(server.start)
+    links = await asyncio.to_thread(server.demo, members=0)
     code = links["code"]
     fac = await role_socket(server.base, links["facilitator"], "facilitator")
     board = await role_socket(server.base, links["board"], "board")
@@ -112,11 +121,15 @@ async def setup_ours(args, placement, flush: float, gens, stack: Stack, tmp: str
     log(f"{label}: {args.phones} phones joined and connected in {now() - t:.1f} s")
     await fac.command("reveal", round=0)
     await all_call(gens, "wait_views", contains='class="idea-list"', group=label)
+    cmd, item = MODERATION_START
+    ack = await fac.command(cmd, item=item, round=0)
+    await all_call(gens, "wait_seq", seq=ack.seq, group=label)
     return Target(label, server, board, fac, authors=authors)
 
 
 async def setup_bare(args, placement, gens, stack: Stack) -> Target:
-    server = stack.add(BareServer(cpus=placement.server_cpus).start())
+    server = stack.add(BareServer(cpus=placement.server_cpus))
+    await asyncio.to_thread(server.start)
     await all_call(gens, "connect_bare", per=[{"count": c} for c in split_counts(args.phones, len(gens))],
                    host="127.0.0.1", port=server.port, group="bare")
     board = await open_ws("127.0.0.1", server.port, "/")
@@ -142,7 +155,7 @@ async def phase_a(args, gens, targets: list[Target], own: list[int]) -> None:
     await wait_quiet(own, args.quiet_wait)
     await mark_all(gens, targets)
     watch = CpuWatch(own).start()
-    cpu0 = {t.label: cpu_seconds(t.pid) for t in targets}
+    cpu0 = {t.label: t.cpu() for t in targets}
     gen0 = sum(cpu_seconds(g.pid) for g in gens)
     slot = 1 / (args.rate * len(targets))
     start = now() + 0.5
@@ -153,7 +166,8 @@ async def phase_a(args, gens, targets: list[Target], own: list[int]) -> None:
             if tg.bare:
                 sent[tg.label].append((tg.sender.send_text(payload), k + 1))
             else:
-                _, t, fut = tg.sender.send_command("hide_idea" if k % 2 == 0 else "show_idea", idea="r0i1", round=0)
+                cmd, item = moderation(k)
+                _, t, fut = tg.sender.send_command(cmd, item=item, round=0)
                 sent[tg.label].append((t, fut))
     for tg in targets:
         if tg.bare:
@@ -179,7 +193,7 @@ async def phase_a(args, gens, targets: list[Target], own: list[int]) -> None:
     gen_cpu = sum(cpu_seconds(g.pid) for g in gens) - gen0
     received = 0
     for tg in targets:
-        tg.res["a_cpu"] = cpu_seconds(tg.pid) - cpu0[tg.label]
+        tg.res["a_cpu"] = tg.cpu() - cpu0[tg.label]
         res = await all_call(gens, "latencies", actions=tg.res["a_actions"], group=group_of(tg))
         tg.res["a_phones"] = summary([x for r in res for x in r["latencies"]])
         tg.res["a_missing"] = sum(r["missing"] for r in res) + tg.res["a_never"]
@@ -205,7 +219,7 @@ async def phase_b(args, gens, targets: list[Target], own: list[int]) -> None:
     await wait_quiet(own, args.quiet_wait)
     await mark_all(gens, targets)
     watch = CpuWatch(own).start()
-    cpu0 = {t.label: cpu_seconds(t.pid) for t in targets}
+    cpu0 = {t.label: t.cpu() for t in targets}
     slot = 1 / (args.rate * len(targets))
     start = now() + 0.5
     g = len(gens)
@@ -246,7 +260,7 @@ async def phase_b(args, gens, targets: list[Target], own: list[int]) -> None:
     usage = watch.stop()
     t_end = now()
     for tg in targets:
-        tg.res["b_cpu"] = cpu_seconds(tg.pid) - cpu0[tg.label]
+        tg.res["b_cpu"] = tg.cpu() - cpu0[tg.label]
         if not tg.bare:
             tg.res["b_gc"] = tg.server.gc_pauses(start, t_end)  # type: ignore[attr-defined]
         tg.res["votes"] = votes
@@ -296,6 +310,13 @@ def report(args, placement: Placement, targets: list[Target]) -> None:
         name = tg.label.replace("ours ", "")
         print(fmt_ratio(f"ratio {name} / bare, phones", tg.res["a_phones"], bare.res["a_phones"], w))
         print(fmt_ratio(f"ratio {name} / bare, board", tg.res["a_board"], bare.res["a_board"], w))
+    before = next((t for t in ours if t.label.startswith("before")), None)
+    if before is not None:
+        now_ = ours[0]
+        print(fmt_ratio(f"after / before, phones", now_.res["a_phones"], before.res["a_phones"], w))
+        print(f"  after / before, server CPU per frame: {now_.res['a_cpu'] / max(1, now_.res['a_frames']) * 1e6:.0f} / "
+              f"{before.res['a_cpu'] / max(1, before.res['a_frames']) * 1e6:.0f} µs = "
+              f"{(now_.res['a_cpu'] / max(1, now_.res['a_frames'])) / (before.res['a_cpu'] / max(1, before.res['a_frames'])):.2f}x")
     print()
     votes = bare.res["votes"]
     print(f"Phase B: {votes} votes per server, one every {1 / args.rate:.2f} s, each from a different phone; "
@@ -318,8 +339,17 @@ def report(args, placement: Placement, targets: list[Target]) -> None:
         name = tg.label.replace('ours ', '')
         print(fmt_ratio(f"ratio {name} / bare board", tg.res["b_board"], bare.res["b_board"], w))
         print(fmt_ratio(f"ratio {name} / bare any receiver", tg.res["b_board"], bare.res["b_all"], w))
+    if before is not None:
+        now_ = ours[0]
+        print(fmt_ratio("after / before, vote->board", now_.res["b_board"], before.res["b_board"], w))
+        print(f"  after / before, server CPU per vote: {1000 * now_.res['b_cpu'] / votes:.1f} / "
+              f"{1000 * before.res['b_cpu'] / votes:.1f} ms")
     print()
     default = next((t for t in ours if t.label.endswith("=0.1")), ours[0])
+    for tg in ours[1:]:
+        if tg is not default:
+            print(f"  {tg.label}: vote->board p99 {tg.res['b_board']['p99']:.1f} ms = "
+                  f"{tg.res['b_board']['p99'] / bare.res['b_board']['p99']:.2f}x the bare board socket")
     n = int(default.res["b_board"]["n"])
     ours_p99 = default.res["b_board"]["p99"]
     for name, base in (("the bare server's board socket", bare.res["b_board"]),
@@ -345,7 +375,8 @@ def keep_evidence(tmp: str, targets: list[Target]) -> None:
     for tg in targets:
         if not tg.bare:
             print(f".. {tg.label}: facilitator answered up to seq {tg.sender.max_seq}, board at "
-                  f"{tg.board.max_seq}", file=sys.stderr)
+                  f"{tg.board.max_seq}; facilitator socket {'closed' if tg.sender.closed else 'open'} "
+                  f"(close code {tg.sender.close_code}), pings received {tg.sender.pings}", file=sys.stderr)
     print(f".. server logs, GC logs and databases kept in {dest}", file=sys.stderr, flush=True)
 
 
@@ -356,9 +387,13 @@ async def main(args) -> None:
         placement.apply_to_load()  # the coordinator runs with the load
         gens = [stack.add(Generator(f"gen{i}", placement)) for i in range(args.generators)]
         with tempfile.TemporaryDirectory() as tmp:
-            targets = [await setup_ours(args, placement, f, gens, stack, tmp) for f in args.flush]
+            targets = [await setup_ours(args, placement, f, asgi, gens, stack, tmp)
+                       for asgi in args.servers for f in args.flush]
+            if args.baseline:  # the same app from another checkout, for a before/after in one run
+                targets.append(await setup_ours(args, placement, args.flush[0], args.servers[0], gens, stack,
+                                                tmp, root=args.baseline))
             targets.append(await setup_bare(args, placement, gens, stack))
-            own = [os.getpid(), *(g.pid for g in gens), *(t.pid for t in targets)]
+            own = [os.getpid(), *(g.pid for g in gens), *(p for t in targets for p in t.pids)]
             try:
                 await phase_a(args, gens, targets, own)
                 await phase_b(args, gens, targets, own)
@@ -381,6 +416,10 @@ if __name__ == "__main__":
     parser.add_argument("--actions", type=int, default=40, help="actions per phase (made even)")
     parser.add_argument("--flush", type=lambda s: [float(x) for x in s.split(",")], default=[0.1, 0.01],
                         help="FLUSH_INTERVAL values to run the app with, comma-separated")
+    parser.add_argument("--servers", type=lambda s: s.split(","), default=["uvicorn"],
+                        help="ASGI servers to run the app on, comma-separated (uvicorn, granian)")
+    parser.add_argument("--baseline", type=lambda s: Path(s).resolve(), default=None,
+                        help="also run the app from this checkout (e.g. the commit before a change), interleaved")
     parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
     parser.add_argument("--concurrency", type=int, default=32, help="joins in flight per generator")
     parser.add_argument("--quiet-wait", type=float, default=30.0,

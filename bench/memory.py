@@ -9,7 +9,7 @@ CPU (utime+stime from /proc/<pid>/stat, before and after each burst):
 - inbound: every phone casts its dots back to back (each after the previous answer), all phones
   starting within a second -> server CPU per 1,000 commands received (each is decided, stored,
   answered, and shown on the board/console);
-- outbound: the facilitator hides/shows an idea while the ideas are revealed -> every phone gets a
+- outbound: the facilitator hides/shows ideas (`common.moderation`) while the ideas are revealed -> every phone gets a
   new view -> server CPU per 1,000 frames sent.
 
     cd /work/wt-bench && /work/main/.venv/bin/python bench/memory.py --phones 1000
@@ -25,6 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
+    IDEAS,
+    MODERATION_START,
     BareServer,
     BenchServer,
     CpuWatch,
@@ -35,6 +37,8 @@ from bench.common import (  # noqa: E402
     command_text,
     cpu_seconds,
     machine_line,
+    hidden_after,
+    moderation,
     now,
     others_line,
     phone_socket,
@@ -45,11 +49,6 @@ from bench.common import (  # noqa: E402
     wait_quiet,
 )
 
-IDEAS = [
-    "Flere benker og skygge langs turveien ved elva, så eldre kan ta pauser på vei til sentrum.",
-    "Gatelys på snarveien mellom skolen og idrettshallen, den er helt mørk om vinteren.",
-    "Et felles verksted der vi kan låne verktøy og reparere sykler og småting sammen.",
-]
 
 
 async def settle_rss(pid: int, seconds: float = 3.0) -> int:
@@ -84,10 +83,10 @@ async def main(args) -> None:
             code = links["code"]
             fac = await role_socket(server.base, links["facilitator"], "facilitator")
             board = await role_socket(server.base, links["board"], "board")
-            author = await phone_socket(server.base, code)
+            authors = [await phone_socket(server.base, code) for _ in range(2)]
             await fac.command("start_round", round=0)
-            for text in IDEAS:
-                await author.command("post_idea", text=text)
+            for i, text in enumerate(IDEAS):
+                await authors[i % 2].command("post_idea", text=text)
             # Warm up: one phone per generator joins, connects and leaves (first-use costs).
             await all_call(gens, "join", base=server.base, code=code, count=1)
             await all_call(gens, "close")
@@ -105,12 +104,16 @@ async def main(args) -> None:
             await fac.command("close_round", round=0)
             await fac.command("reveal", round=0)
             await all_call(gens, "wait_views", contains='class="idea-list"')
+            cmd, item = MODERATION_START
+            ack = await fac.command(cmd, item=item, round=0)
+            await all_call(gens, "wait_seq", seq=ack.seq)
             await wait_quiet(own, args.quiet_wait)
             watch = CpuWatch(own).start()
             cpu0, m0 = cpu_seconds(server.pid), server.metrics()
             seq = 0
             for k in range(args.toggles):
-                ack = await fac.command("hide_idea" if k % 2 == 0 else "show_idea", idea="r0i1", round=0)
+                cmd, item = moderation(k)
+                ack = await fac.command(cmd, item=item, round=0)
                 seq = ack.seq
                 await asyncio.sleep(1 / args.rate)
             await all_call(gens, "wait_seq", seq=seq)
@@ -118,7 +121,9 @@ async def main(args) -> None:
             cpu_out, m1 = cpu_seconds(server.pid) - cpu0, server.metrics()
             out["out"] = (cpu_out, m1["ip_frames_sent_total"] - m0["ip_frames_sent_total"], watch.stop())
 
-            # Inbound: every phone casts its dots, all starting within a second.
+            # Inbound: every phone casts its dots, all starting within a second (on visible ideas).
+            for item in hidden_after(args.toggles):
+                await fac.command("show", item=item, round=0)
             await fac.command("start_round", round=1)
             await all_call(gens, "wait_views", contains='value="dot"')
             await wait_quiet(own, args.quiet_wait)
@@ -144,7 +149,7 @@ async def main(args) -> None:
             ok = sum(1 for v in results if v[3] == "ok")
             out["in"] = (cpu_in, m1["ip_commands_total"] - m0["ip_commands_total"],
                          m1["ip_frames_sent_total"] - m0["ip_frames_sent_total"], ok, len(results), storm_s, usage_in)
-            for ws in (fac, board, author):
+            for ws in (fac, board, *authors):
                 ws.close()
             await all_call(gens, "close")
             server.stop()
@@ -168,7 +173,7 @@ async def main(args) -> None:
     print(f"placement: {placement.describe(args.generators, n)}")
     print()
     print("Memory (server VmRSS, KiB):")
-    print(f"  room live, facilitator + board + 1 author connected   {rss0:>8}")
+    print(f"  room live, facilitator + board + 2 authors connected  {rss0:>8}")
     print(f"  + {n} phones joined over HTTP (no sockets)          {rss1:>8}   (+{(rss1 - rss0) / n:.1f} KiB per join)")
     print(f"  + their {n} WebSockets open and idle                {rss2:>8}   (+{(rss2 - rss1) / n:.1f} KiB per idle connection)")
     verdict = "MET" if (rss2 - rss1) / n <= 30 else "MISSED"

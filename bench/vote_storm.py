@@ -68,7 +68,8 @@ async def main(args) -> None:
         gens = [stack.add(Generator(f"gen{i}", placement)) for i in range(args.generators)]
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bench.sqlite3"
-            server = stack.add(BenchServer(db, cpus=placement.server_cpus).start())
+            server = stack.add(BenchServer(db, cpus=placement.server_cpus,
+                                           **({"root": args.root} if args.root else {})).start())
             links = server.demo(members=0)
             code = links["code"]
             fac = await role_socket(server.base, links["facilitator"], "facilitator")
@@ -139,7 +140,7 @@ async def main(args) -> None:
     n_votes = len(votes)
     acked = summary([v[1] - v[0] for v in votes])
     w = 40
-    print(f"Vote storm: {args.phones} phones x {args.dots} dots = {n_votes} votes, phones starting "
+    print((f"[app from {args.root}] " if args.root else "") + f"Vote storm: {args.phones} phones x {args.dots} dots = {n_votes} votes, phones starting "
           f"within {args.window:g} s, each dot sent when the previous one is answered")
     print(machine_line())
     print(f"placement: {placement.describe(args.generators, args.phones)}")
@@ -179,5 +180,7 @@ if __name__ == "__main__":
     parser.add_argument("--window", type=float, default=1.0, help="seconds over which the phones start")
     parser.add_argument("--generators", type=int, default=2)
     parser.add_argument("--quiet-wait", type=float, default=60.0)
+    parser.add_argument("--root", type=lambda s: Path(s).resolve(), default=None,
+                        help="serve the app from this checkout instead (a before/after comparison)")
     parser.add_argument("--no-pin", action="store_true")
     run_main(lambda: main(parser.parse_args()))

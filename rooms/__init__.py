@@ -8,7 +8,7 @@ from rooms.actors import Actor, Role
 from rooms.commands import Command, Join
 from rooms.events import Event
 from rooms.rejection import Rejection
-from rooms.room import apply, apply_all, contributors, decide, new_room, replay
+from rooms.room import apply, apply_all, contributors, decide, new_room, replay, touches
 from rooms.state import RoomState, RoundStatus
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "decide",
     "new_room",
     "replay",
+    "touches",
 ]

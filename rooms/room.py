@@ -21,6 +21,8 @@ from rooms.commands import (
 from rooms.events import (
     BallotSeated,
     Event,
+    HelpCleared,
+    HelpRequested,
     LiveResultsSet,
     MeetingEnded,
     ParticipantJoined,
@@ -30,6 +32,7 @@ from rooms.events import (
     RoundPaused,
     RoundResumed,
     RoundStarted,
+    ScribeEntry,
     TableAssigned,
     TablesAssigned,
     TimerSet,
@@ -339,6 +342,22 @@ def apply_all(state: RoomState, events: Iterable[Event]) -> RoomState:
 
 def replay(events: Iterable[Event]) -> RoomState:
     return apply_all(RoomState(), events)
+
+
+def touches(state: RoomState, event: Event) -> frozenset[str] | None:
+    """Participants (by pid or ballot) whose own view this event can change, beyond what every
+    participant sees alike; None when it may be anyone's. A vote names its ballot only, so the
+    server looks at the voter's phone after a vote instead of every phone in the room."""
+    match event:
+        case ParticipantJoined(pid=pid) | HelpRequested(pid=pid) | HelpCleared(pid=pid):
+            return frozenset((pid,))
+        case ScribeEntry():
+            return frozenset()
+    index = getattr(event, "round", None)
+    if type(index) is int and 0 <= index < len(state.rounds):
+        rnd = state.rounds[index]
+        return ROUND_TYPES[rnd.kind].touches(state, rnd, event)
+    return None
 
 
 def contributors(state: RoomState, rnd: Round) -> int:

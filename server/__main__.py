@@ -93,19 +93,38 @@ def check_draw(args: argparse.Namespace) -> None:
     print(f"Identical: seed {result.seed!r} draws ticket {result.ticket} and the same {len(result.invited)} invitees and reserves.")
 
 
+def server_command(server: str, host: str, port: str) -> list[str]:
+    """The ASGI server's command line. uvicorn serves (the Procfile's `web`); granian
+    (`pip install -e .[granian]`, SERVER=granian) is there to measure against. Measured on this
+    app (bench/README.md, "uvicorn or granian"): neither is faster beyond the noise (CPU per
+    fan-out frame 0.86x and 1.14x of uvicorn's in two runs, HTTP the same), and granian 2.8 does
+    not ping idle WebSockets (a phone that vanished is held for ever), takes in a 1 MiB message
+    (uvicorn closes at 64 KiB, 1009) and drops sockets without a close frame on shutdown.
+    permessage-deflate is off: compressing each socket's copy of a view costs more CPU than the
+    bytes save on a hall's Wi-Fi or 4G."""
+    if server == "granian":
+        return [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "server.asgi:create_app",
+            "--host", host, "--port", port, "--loop", "uvloop", "--no-access-log",
+            "--log-level", "warning", "--workers-kill-timeout", "10",
+        ]
+    if server != "uvicorn":
+        raise SystemExit(f"SERVER must be uvicorn or granian, not {server!r}")
+    return [
+        sys.executable, "-m", "uvicorn", "server.asgi:create_app", "--factory",
+        "--host", host, "--port", port,
+        # wire.Protocol: websockets-sansio with a fixed send buffer and a send timeout (slow phones).
+        "--ws", "server.realtime.wire:Protocol", "--ws-per-message-deflate", "false",
+        "--ws-max-size", "65536", "--timeout-graceful-shutdown", "10",
+        "--no-access-log",
+    ]
+
+
 def serve(args: argparse.Namespace) -> None:
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "0.0.0.0")
-    os.execvp(
-        sys.executable,
-        [
-            sys.executable, "-m", "uvicorn", "server.asgi:create_app", "--factory",
-            "--host", host, "--port", port,
-            "--ws", "server.realtime.wire:Protocol", "--ws-per-message-deflate", "false",
-            "--ws-max-size", "65536", "--timeout-graceful-shutdown", "10",
-            "--no-access-log",
-        ],
-    )
+    command = server_command(os.environ.get("SERVER", "uvicorn"), host, port)
+    os.execvp(command[0], command)
 
 
 def main() -> None:
@@ -124,7 +143,7 @@ def main() -> None:
     p_check.add_argument("file")
     p_check.add_argument("--recompute", action="store_true", help="also solve the lottery again")
     p_check.set_defaults(run=check_draw)
-    p_serve = sub.add_parser("serve", help="serve the app with uvicorn on $PORT")
+    p_serve = sub.add_parser("serve", help="serve the app on $PORT (uvicorn; SERVER=granian to compare)")
     p_serve.set_defaults(run=serve)
     args = parser.parse_args()
     args.run(args)

@@ -14,7 +14,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from server import logs
@@ -35,6 +34,7 @@ from server.realtime import wire
 from server.realtime.ws import room_socket
 from server.settings import Settings
 from server.staff import routes as staff_routes
+from server.static import static_file, static_files
 from server.store import open_store
 from server.surveys import member_routes as survey_member_routes
 from server.surveys import staff_routes as survey_staff_routes
@@ -70,6 +70,7 @@ def template_environment() -> Environment:
     env.filters["clock"] = oslo_clock
     env.filters["oslo_epoch"] = lambda seconds: oslo_time(datetime.fromtimestamp(seconds, OSLO))
     env.globals["lang_of"] = lang_of
+    env.globals["static_url"] = static_files().url
     return env
 
 
@@ -159,9 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             metrics,
             accessibility,
-            create_static_files_router(
-                path="/static", directories=[WEB / "static"], cache_control=None, name="static"
-            ),
+            static_file,
         ],
         plugins=[channels],
         lifespan=[lifespan],
@@ -170,7 +169,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.cookie_secure, cookie_samesite="lax"
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"  # /static is gzipped once
+        ),
         exception_handlers={HTTPException: _error_page, Exception: _crash_page},
         after_request=_add_security_headers,
     )

@@ -81,6 +81,9 @@ class AnswerRound(RoundType):
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return ballot in rnd.data
 
+    def touches(self, room: RoomState, rnd: Round, event: Event) -> frozenset[str] | None:
+        return frozenset((event.ballot,)) if isinstance(event, self.answer_event) else None  # type: ignore[attr-defined]
+
     def restrict(self, room: RoomState, rnd: Round, seated: set[str]) -> dict[str, Any]:
         return {ballot: answer for ballot, answer in rnd.data.items() if ballot in seated}
 

@@ -116,6 +116,13 @@ class RoundType:
         """Everything one participant's own view of this round depends on; equal keys, equal views."""
         return None
 
+    def touches(self, room: "RoomState", rnd: "Round", event: "Event") -> frozenset[str] | None:
+        """Whose `personal_key` this round's event can change, by ballot or participant id, when
+        it can change no one else's; None when it may change anyone's (the safe default). What
+        every participant sees alike is compared apart, so a vote that also moves a live tally
+        still names only the voter. Lets the server look at one phone after a vote, not all."""
+        return None
+
     def summary(self, room: "RoomState", rnd: "Round") -> list[SummaryRow]:
         """The round's results for the meeting's outcome: totals only, never who chose what."""
         return []

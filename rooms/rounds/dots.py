@@ -137,6 +137,9 @@ class Dots(RoundType):
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return bool(rnd.data.ballots.get(ballot or ""))
 
+    def touches(self, room: RoomState, rnd: Round, event: Event) -> frozenset[str] | None:
+        return frozenset((event.ballot,)) if isinstance(event, DotsCast) else None
+
     def restrict(self, room: RoomState, rnd: Round, seated: set[str]) -> DotsData:
         ballots = {b: dict(d) for b, d in rnd.data.ballots.items() if b in seated}
         tally: dict[str, int] = {}

@@ -130,6 +130,9 @@ class Qa(RoundType):
             case _:
                 texts.apply_item_event(data, event)
 
+    def touches(self, room: RoomState, rnd: Round, event: Event) -> frozenset[str] | None:
+        return frozenset((event.ballot,)) if isinstance(event, QuestionUpvoted) else None
+
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         # As with dots, a +1 taken back no longer counts: the monitor shows who is in it now.
         return bool(rnd.data.by_author.get(pid or "")) or bool(rnd.data.upvoted.get(ballot or ""))

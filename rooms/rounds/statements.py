@@ -142,6 +142,10 @@ class Statements(RoundType):
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return ballot in rnd.data.votes
 
+    def touches(self, room: RoomState, rnd: Round, event: Event) -> frozenset[str] | None:
+        # A rating moves only the rater's own place in the statements (see `order`).
+        return frozenset((event.ballot,)) if isinstance(event, StatementRated) else None
+
     def personal_key(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> Hashable:
         mine = progress(rnd, ballot)
         return (

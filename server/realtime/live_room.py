@@ -4,23 +4,24 @@ Commands queue up and are handled in batches: each is decided against the state 
 before, the batch's events are appended to the store in one transaction (a group commit), and only
 then is each sender told "received". Views are refreshed at most every `flush_interval` seconds,
 rendered once per audience and language; a participant's own view is rendered once per distinct
-personal state.
+personal state. A flush looks at every phone only when what all participants see alike changed
+or an event may concern anyone; after votes it looks only at the voters' phones (`rooms.touches`).
 """
 
 import asyncio
 from html import escape
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rooms import Actor, Command, Event, Rejection, Role, RoomState, apply, apply_all, decide, replay
+from rooms import Actor, Command, Event, Rejection, Role, RoomState, apply, apply_all, decide, replay, touches
 from rooms.codec import decode_event, encode_event
 from rooms.rejection import N_
 
 from server.metrics import METRICS
-from server.realtime.connection import Audience, Connection
+from server.realtime.connection import Audience, Connection, shared_frame
 from server.store import AppendConflict, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,11 @@ class LiveRoom:
         self.log: list[Event] = []  # every durable event, to rebuild the state after a failed write
         self.nonces: dict[str, int] = {}
         self.connections: dict[Audience, set[Connection]] = {a: set() for a in Audience}
+        # Participant sockets by language, and by pid and by ballot (a person may have two tabs).
+        self._participants_by_language: dict[str, set[Connection]] = {}
+        self._by_person: dict[str, set[Connection]] = {}
+        # Whose own view the events since the last flush may have changed; None: anyone's.
+        self._touched: set[str] | None = set()
         self.lock = asyncio.Lock()  # held while the state differs from what is durable
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
@@ -124,6 +130,12 @@ class LiveRoom:
 
     def start(self) -> None:
         self._worker = asyncio.get_running_loop().create_task(self._work(), name=f"room-{self.code}")
+        self._worker.add_done_callback(self._worker_ended)
+
+    def _worker_ended(self, task: asyncio.Task[None]) -> None:
+        # The worker never returns; if it dies, the room stops answering: say so loudly.
+        if not task.cancelled() and task.exception() is not None:
+            log.error("room %s: the command worker died", self.code, exc_info=task.exception())
 
     async def stop(self) -> None:
         if self._flush_handle is not None:
@@ -147,6 +159,7 @@ class LiveRoom:
         events = [decode_event(data) for _, data in rows]
         self.log.extend(events)
         apply_all(self.state, events)
+        self._note(events)
         self.nonces.update(await self.store.read_nonces(self.code, rows[0][0] - 1))
         self.mark_dirty()
 
@@ -162,6 +175,7 @@ class LiveRoom:
             fresh = [decode_event(e) for e in events[self.state.seq - first_seq + 1 :]]
             self.log.extend(fresh)
             apply_all(self.state, fresh)
+            self._note(fresh)
             self.mark_dirty()
 
     # -- commands ------------------------------------------------------------------------
@@ -223,6 +237,7 @@ class LiveRoom:
                 return [STORE_DOWN if isinstance(r, Accepted) and not r.duplicate else r for r in results]
             METRICS.appends += 1
             self.log.extend(events)
+            self._note(events)
             self.nonces.update(nonces)
             self.publish(self.code, base_seq + 1, encoded)
             try:
@@ -295,6 +310,10 @@ class LiveRoom:
         """Add a socket and send it the whole current view."""
         async with self.lock:
             self.connections[conn.audience].add(conn)
+            if conn.audience is Audience.PARTICIPANT:
+                self._participants_by_language.setdefault(conn.language, set()).add(conn)
+                for key in _person_keys(conn):
+                    self._by_person.setdefault(key, set()).add(conn)
             METRICS.sockets[conn.audience] = METRICS.sockets.get(conn.audience, 0) + 1
             conn.deliver("view", self._view_for(conn))
         if conn.audience is Audience.PARTICIPANT:
@@ -304,6 +323,10 @@ class LiveRoom:
         conn.close()
         if conn in self.connections[conn.audience]:
             self.connections[conn.audience].discard(conn)
+            if conn.audience is Audience.PARTICIPANT:
+                _unindex(self._participants_by_language, conn.language, conn)
+                for key in _person_keys(conn):
+                    _unindex(self._by_person, key, conn)
             METRICS.sockets[conn.audience] -= 1
             if conn.audience is Audience.PARTICIPANT and self.connections[Audience.FACILITATOR]:
                 self.mark_dirty()
@@ -336,6 +359,17 @@ class LiveRoom:
         conn.personal_key = self.views.personal_key(state, conn.actor)
         return view_frame(state.seq, self.views.participant(state, conn.actor, conn.language))
 
+    def _note(self, events: list[Event]) -> None:
+        """Remember whose own view these (applied) events may have changed, for the next flush."""
+        if self._touched is None:
+            return
+        for event in events:
+            who = touches(self.state, event)
+            if who is None:
+                self._touched = None
+                return
+            self._touched |= who
+
     def mark_dirty(self) -> None:
         if self._flush_handle is not None:
             return
@@ -362,7 +396,7 @@ class LiveRoom:
                 inner = self.views.shared(audience, state, language, present)
                 if self._last_shared.get((audience, language)) != inner:
                     self._last_shared[(audience, language)] = inner
-                    frame = view_frame(seq, inner)
+                    frame = shared_frame(view_frame(seq, inner))
                     for conn in group:
                         conn.deliver("view", frame)
         self._flush_participants(state, seq)
@@ -372,12 +406,19 @@ class LiveRoom:
 
     def _flush_participants(self, state: RoomState, seq: int) -> None:
         rendered: dict[tuple[str, Hashable], str] = {}
-        for language, group in _by_language(self.connections[Audience.PARTICIPANT]).items():
+        touched, self._touched = self._touched, set()
+        for language, group in self._participants_by_language.items():
             # What every participant sees alike; if it changed, everyone gets a new view.
             shared = self.views.participant(state, None, language)
             changed = self._last_shared.get((Audience.PARTICIPANT, language)) != shared
             self._last_shared[(Audience.PARTICIPANT, language)] = shared
-            for conn in group:
+            if changed or touched is None:
+                candidates: Iterable[Connection] = group
+            else:  # only those whose own view the events named (a voter's, a newcomer's)
+                candidates = {c for who in touched for c in self._by_person.get(who, ()) if c.language == language}
+            for conn in candidates:
+                if conn.closed:
+                    continue
                 key = self.views.personal_key(state, conn.actor)
                 if not changed and key == conn.personal_key:
                     continue
@@ -385,11 +426,23 @@ class LiveRoom:
                 frame = rendered.get((language, key))
                 if frame is None:
                     inner = self.views.participant(state, conn.actor, language)
-                    frame = rendered[(language, key)] = view_frame(seq, inner)
+                    frame = rendered[(language, key)] = shared_frame(view_frame(seq, inner))
                 conn.deliver("view", frame)
 
 
 PERSONAL = (Audience.PARTICIPANT, Audience.SCRIBE)
+
+
+def _person_keys(conn: Connection) -> tuple[str, ...]:
+    return tuple(k for k in (conn.actor.pid, conn.actor.ballot) if k)
+
+
+def _unindex(index: dict[str, set[Connection]], key: str, conn: Connection) -> None:
+    group = index.get(key)
+    if group is not None:
+        group.discard(conn)
+        if not group:
+            del index[key]
 
 
 def _by_language(conns: set[Connection]) -> dict[str, list[Connection]]:

@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rooms import Actor, Rejection, Role, apply, decide, new_room, replay
+from rooms import Actor, Rejection, Role, apply, decide, new_room, replay, touches
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_event, encode_event
 from rooms.commands import CloseRound, EndMeeting, Join, PauseRound, ResumeRound, RevealResults, SetTimer, ShowLive, SplitTables, StartRound
@@ -290,3 +290,34 @@ def test_a_participant_view_changes_only_with_the_shared_view_or_their_personal_
                 if before[1][pid][0] == key:
                     assert before[1][pid][1] == page, (pid, command)
         before = (shared, now)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_an_event_that_names_whom_it_touches_changes_no_one_elses_own_view(data):
+    # After a vote the live room looks only at the phones `touches` names (the voter's), so an
+    # event naming some people must leave every other person's personal key as it was.
+    first = data.draw(st.sampled_from([0, 1, *QA_ROUNDS, 12]))
+    if first == 1:  # three ideas in round 0, then a dot-voting round on them, and mostly dots
+        first = 0
+        opening = [*((PostIdea(text=f"idea-{n}"), PEOPLE[n]) for n in range(3)), (StartRound(round=1), FACILITATOR)]
+        votes = st.builds(lambda i, d, p: (CastDot(idea=i, delta=d), p), st.sampled_from(["r0i1", "r0i2", "r0i3"]),
+                          st.sampled_from([1, 1, -1]), people)
+        commands = [*opening, *data.draw(st.lists(st.one_of(votes, votes, votes, steps), min_size=5, max_size=60))]
+    else:
+        commands = data.draw(qa_steps(first) if first in QA_ROUNDS else st.lists(steps, min_size=5, max_size=60))
+    log = new_room("PROP01", "Egenskapstest", PLAN)
+    state = replay(log)
+    for command, actor in [*JOINS, (StartRound(round=first), FACILITATOR), *commands]:
+        result = decide(state, command, actor, now=1_800_000_000.0)
+        if isinstance(result, Rejection):
+            continue
+        for event in result:
+            keys = {p.pid: VIEWS.personal_key(state, p) for p in PEOPLE}
+            apply(state, event)
+            who = touches(state, event)
+            if who is None:
+                continue
+            for p in PEOPLE:
+                if p.pid not in who and p.ballot not in who:
+                    assert VIEWS.personal_key(state, p) == keys[p.pid], (type(event).__name__, p.pid)
