@@ -81,6 +81,9 @@ class AnswerRound(RoundType):
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return ballot in rnd.data
 
+    def answers(self, room: RoomState, rnd: Round) -> dict[str, Any]:
+        return dict(rnd.data)
+
     def restrict(self, room: RoomState, rnd: Round, seated: set[str]) -> dict[str, Any]:
         return {ballot: answer for ballot, answer in rnd.data.items() if ballot in seated}
 

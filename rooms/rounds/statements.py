@@ -139,6 +139,13 @@ class Statements(RoundType):
     def contributors(self, room: RoomState, rnd: Round) -> int:
         return len(rnd.data.votes)
 
+    def answers(self, room: RoomState, rnd: Round) -> dict[str, dict[str, str]]:
+        """Each ballot's votes on the statements shown now (statement id -> vote); a ballot that
+        answered only statements since hidden has none."""
+        visible = {item.id for item in shown(rnd)}
+        found = {b: {s: v for s, v in votes.items() if s in visible} for b, votes in rnd.data.votes.items()}
+        return {b: votes for b, votes in found.items() if votes}
+
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return ballot in rnd.data.votes
 
