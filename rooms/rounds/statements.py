@@ -22,11 +22,21 @@ from rooms.state import RoomState, Round
 from rooms.text import clean_text
 
 VOTES = ("agree", "disagree", "pass")
+# The answers in words, as rounds/statements/_vote_label.html says them.
+VOTE_NAMES = {"agree": N_("Agree"), "disagree": N_("Disagree"), "pass": N_("Don't know")}
 _VALUES = {"agree": 1.0, "disagree": -1.0, "pass": 0.0}
 
 
 class StatementsConfig(RoundConfig, tag="statements"):
     how_to = N_("Read each statement and answer Agree, Disagree or Pass. You can also add a statement of your own.")
+    labels = {
+        **RoundConfig.labels,
+        "statements": N_("Statements to answer (one per line)"),
+        "allow_new": N_("Participants may add statements of their own"),
+        "moderated": N_("Hold added statements until I let them through"),
+        "max_length": N_("Longest statement (characters)"),
+        "max_per_person": N_("Statements each participant may add"),
+    }
     # Written by staff before the meeting; everyone can answer them from the start.
     statements: list[str] = []
     allow_new: bool = True
