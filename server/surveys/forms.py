@@ -136,7 +136,8 @@ def answer_in_words(state: RoomState, rnd: Round, actor: Actor, _: Callable[...,
         said = [f"{item.text}: {_(statements.VOTE_NAMES[votes[item.id]])}" for item in statements.shown(rnd) if item.id in votes]
         written = [_item_in_words(item, _) for item in statements.statements_by(rnd, actor.pid)]
         return "; ".join(said + ([_("Your statements: %(list)s", list="; ".join(written))] if written else []))
-    answer = rnd.data.get(actor.ballot or "")
+    ballot = actor.ballot or ""
+    answer = rnd.data.get(ballot)
     if answer is None:
         return ""
     cfg = rnd.config
@@ -149,8 +150,8 @@ def answer_in_words(state: RoomState, rnd: Round, actor: Actor, _: Callable[...,
             words = f"{answer.level}. {_(consent.LEVEL_NAMES[answer.level])}"
             return f"{words}: {answer.reason}" if answer.reason else words
         case "ranking":
-            names = {o.id: o.text for o in ranking.options(state, rnd)}
-            return ", ".join(f"{n}. {names.get(o, o)}" for n, o in enumerate(answer, start=1))
+            text_of = {o.id: o.text for o in ranking.options(state, rnd)}
+            return ", ".join(f"{n}. {text_of.get(o, o)}" for n, o in enumerate(answer, start=1))
         case "budget":
             return ", ".join(f"{cfg.options[i]}: {amount}" for i, amount in sorted(answer.items()))  # type: ignore[attr-defined]
     return str(answer)

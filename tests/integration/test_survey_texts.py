@@ -23,10 +23,10 @@ IDEAS, STATEMENTS = 4, 5  # question numbers (after the three starter questions)
 SEEDS = ("Biblioteket bør ha kafé", "Det bør være stille overalt")
 
 
-async def build(staff: Staff) -> str:
+async def build(staff: Staff, language: str = "nb") -> str:
     """A survey with the starter questions, then an ideas question (held for approval, two ideas
     each) and a statements question with two statements (members may add one, held too)."""
-    code = await create_survey(staff, "Biblioteket")
+    code = await create_survey(staff, "Biblioteket", language)
     for kind in ("ideas", "statements"):
         assert (await staff.post(f"/staff/surveys/{code}/questions", {"type": kind})).status_code == 303
     ideas = await change_question(staff, code, 3, title="Ideer", prompt="Hva vil du ha mer av?", moderated="on",
@@ -69,6 +69,10 @@ async def test_members_write_ideas_and_statements_staff_moderate_and_results_are
         staff = await admin(http, server, links)
         await staff.upload(panel_csv(40))
         code = await build(staff)
+        preview = (await staff.get(f"/staff/surveys/{code}/preview/{IDEAS}")).text
+        assert "Legg til idé" in preview and 'id="idea-text"' in preview
+        preview = (await staff.get(f"/staff/surveys/{code}/preview/{STATEMENTS}")).text
+        assert SEEDS[1] in preview and 'name="vote_s2" value="pass"' in preview
         tokens = await invite(staff, code, 30)
         closes = (date.today() + timedelta(days=14)).isoformat()
         assert (await staff.post(f"/staff/surveys/{code}/open", {"date": closes, "time": "12:00"})).status_code == 303
