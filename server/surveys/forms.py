@@ -31,6 +31,9 @@ HOW_TO = {
     "statements": N_("Say whether you agree with each statement, then press “Save and go on”."),
 }
 
+# Refusals whose meeting words ("this round") would puzzle someone answering a survey.
+IN_SURVEY_WORDS = {"too_many": N_("You have written %(max)d, the most this question allows.")}
+
 Form = Mapping[str, list[str]]  # field -> every value sent under that name
 
 
@@ -125,6 +128,11 @@ def _answer(state: RoomState, rnd: Round, form: Form) -> Answer | Rejection:
             text = _one(form, "text")
             return Answer(round=rnd.index, answer=text) if text else NOTHING_CHOSEN
     return NOTHING_CHOSEN
+
+
+def in_survey_words(rejection: Rejection) -> Rejection:
+    message = IN_SURVEY_WORDS.get(rejection.code)
+    return rejection if message is None else Rejection(rejection.code, message, rejection.params)
 
 
 def answer_in_words(state: RoomState, rnd: Round, actor: Actor, _: Callable[..., str]) -> str:

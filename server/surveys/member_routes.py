@@ -16,7 +16,7 @@ from server.meetings.invitations import complete
 from server.meetings.views import TEMPLATE_HELPERS
 from server.pages import language_of, page
 from server.store.records import HistoryEntry, Invitation, Meeting, Member
-from server.surveys.forms import HOW_TO, NOTHING_CHOSEN, answer_in_words, commands_from_form
+from server.surveys.forms import HOW_TO, NOTHING_CHOSEN, answer_in_words, commands_from_form, in_survey_words
 from server.surveys.respondents import Question, questions_for, respondent, save
 from server.surveys.results import results
 from server.tokens import hash_token
@@ -83,7 +83,8 @@ def _question_page(request: Request, context: dict, question: Question, rejectio
                    sent: dict | None = None) -> Template:
     rnd, ballot = question.round, context["actor"].ballot or ""
     return page(
-        request, "survey/question.html", question=question, rejection=rejection, sent=sent or {},
+        request, "survey/question.html", question=question, sent=sent or {},
+        rejection=in_survey_words(rejection) if rejection else None,
         mine=ROUND_TYPES[rnd.kind].answers(context["room"], rnd).get(ballot), other=rnd.notes.get(ballot, ""),
         saved="saved" in request.query_params and not rejection,
         status_code=400 if rejection else 200, **context,

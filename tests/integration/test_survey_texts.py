@@ -96,6 +96,8 @@ async def test_members_write_ideas_and_statements_staff_moderate_and_results_are
         assert moved.headers["location"] == f"/i/{ta}/survey/q/{STATEMENTS}"
         page = (await a.get(f"/i/{ta}/survey/q/{IDEAS}")).text
         assert "som dette spørsmålet tillater" in page and 'name="text"' not in page  # two is the most
+        third = await a.post(f"/i/{ta}/survey/q/{IDEAS}", {"text": "En til", "add": "1"})
+        assert third.status_code == 400 and "Du har skrevet 2, det meste dette spørsmålet tillater." in third.text
         assert (await a.post(f"/i/{ta}/survey/q/{IDEAS}", {})).headers["location"].endswith(f"/q/{STATEMENTS}")
         b, tb = Visitor(http, server.base), tokens[1]
         await b.get(f"/i/{tb}/survey")
