@@ -12,11 +12,15 @@ from rooms.actors import Actor, Role
 from rooms.commands import Command
 from rooms.events import Event
 from rooms.rejection import N_, Rejection
+from rooms.rounds import ROUND_TYPES
 from rooms.state import RoomState, Round, RoundStatus, Survey
 
 SYSTEM_ONLY = frozenset({Role.SYSTEM})
-# Round types that stand on their own, so they can all be open at once.
-SURVEY_TYPES = frozenset({"poll", "scale", "consent", "ranking", "budget", "text"})
+# Round types that stand on their own, so they can all be open at once. Ideas and statements
+# work as in a meeting: text is signed by the member's pseudonym (and may wait for staff's
+# approval), votes on statements by the ballot. Rounds that vote on an ideas round's ideas
+# (dots, a ranking without its own options) need those ideas first, so they cannot run beside it.
+SURVEY_TYPES = frozenset({"poll", "scale", "consent", "ranking", "budget", "text", "ideas", "statements"})
 GROUP_DIMENSIONS = ("gender", "age", "district", "background")
 
 SURVEY_CLOSED = Rejection("survey_closed", N_("This survey is closed. Thank you for your interest."))
@@ -29,7 +33,10 @@ NOT_OPEN_YET = Rejection("survey_not_open", N_("This survey has not opened yet."
 BAD_CLOSING = Rejection("bad_closing_time", N_("The closing time must be in the future."))
 PLAN_UNFIT = Rejection(
     "plan_unfit_for_survey",
-    N_("A survey can hold polls, scales, consent, rankings with their own options, budgets and free text."),
+    N_(
+        "A survey can hold polls, scales, consent, rankings with their own options, budgets, ideas,"
+        " statements and free text."
+    ),
 )
 
 
@@ -143,5 +150,12 @@ def shown(state: RoomState, rnd: Round, ballot: str | None) -> bool:
 
 
 def answers_shown(state: RoomState, rnd: Round) -> dict[str, object]:
-    """The answers that count: those of ballots the question is (still) shown to."""
-    return {ballot: answer for ballot, answer in rnd.data.items() if shown(state, rnd, ballot)}
+    """The answers that count, by ballot: those of ballots the question is (still) shown to."""
+    answers = ROUND_TYPES[rnd.kind].answers(state, rnd)
+    return {ballot: answer for ballot, answer in answers.items() if shown(state, rnd, ballot)}
+
+
+def answered(state: RoomState, rnd: Round, actor: Actor) -> bool:
+    """Whether this respondent has answered the question: an answer, a vote on a statement, or
+    at least one idea of their own (ideas are theirs by pseudonym, not by ballot)."""
+    return ROUND_TYPES[rnd.kind].contributed(state, rnd, actor.pid, actor.ballot)

@@ -84,6 +84,9 @@ class AnswerRound(RoundType):
     def touches(self, room: RoomState, rnd: Round, event: Event) -> frozenset[str] | None:
         return frozenset((event.ballot,)) if isinstance(event, self.answer_event) else None  # type: ignore[attr-defined]
 
+    def answers(self, room: RoomState, rnd: Round) -> dict[str, Any]:
+        return dict(rnd.data)
+
     def restrict(self, room: RoomState, rnd: Round, seated: set[str]) -> dict[str, Any]:
         return {ballot: answer for ballot, answer in rnd.data.items() if ballot in seated}
 

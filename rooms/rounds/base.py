@@ -107,6 +107,11 @@ class RoundType:
         """Whether one participant has taken part (counted, never named, for the facilitator)."""
         return False
 
+    def answers(self, room: "RoomState", rnd: "Round") -> dict[str, Any]:
+        """Each ballot's answer, by ballot key: what a survey's results and exports count. Rounds
+        of signed text (ideas) have none: their text belongs to its author's pseudonym."""
+        return {}
+
     def restrict(self, room: "RoomState", rnd: "Round", seated: set[str]) -> Any:
         """This round's data as if only the participants with these seat keys (see `seat_by`)
         had taken part; None if the type has no per-table view."""

@@ -22,11 +22,21 @@ from rooms.state import RoomState, Round
 from rooms.text import clean_text
 
 VOTES = ("agree", "disagree", "pass")
+# The answers in words, as rounds/statements/_vote_label.html says them.
+VOTE_NAMES = {"agree": N_("Agree"), "disagree": N_("Disagree"), "pass": N_("Don't know")}
 _VALUES = {"agree": 1.0, "disagree": -1.0, "pass": 0.0}
 
 
 class StatementsConfig(RoundConfig, tag="statements"):
     how_to = N_("Read each statement and answer Agree, Disagree or Pass. You can also add a statement of your own.")
+    labels = {
+        **RoundConfig.labels,
+        "statements": N_("Statements to answer (one per line)"),
+        "allow_new": N_("Participants may add statements of their own"),
+        "moderated": N_("Hold added statements until I let them through"),
+        "max_length": N_("Longest statement (characters)"),
+        "max_per_person": N_("Statements each participant may add"),
+    }
     # Written by staff before the meeting; everyone can answer them from the start.
     statements: list[str] = []
     allow_new: bool = True
@@ -138,6 +148,13 @@ class Statements(RoundType):
 
     def contributors(self, room: RoomState, rnd: Round) -> int:
         return len(rnd.data.votes)
+
+    def answers(self, room: RoomState, rnd: Round) -> dict[str, dict[str, str]]:
+        """Each ballot's votes on the statements shown now (statement id -> vote); a ballot that
+        answered only statements since hidden has none."""
+        visible = {item.id for item in shown(rnd)}
+        found = {b: {s: v for s, v in votes.items() if s in visible} for b, votes in rnd.data.votes.items()}
+        return {b: votes for b, votes in found.items() if votes}
 
     def contributed(self, room: RoomState, rnd: Round, pid: str | None, ballot: str | None) -> bool:
         return ballot in rnd.data.votes

@@ -4,11 +4,15 @@ words for the member's review page and receipt."""
 
 from collections.abc import Callable, Mapping
 
-from rooms import Rejection
+from rooms import Actor, Rejection
+from rooms.commands import Command
 from rooms.rejection import N_
-from rooms.rounds import consent, ranking
+from rooms.rounds import consent, ideas, ranking, statements, texts
 from rooms.rounds.answers import Answer
+from rooms.rounds.ideas import PostIdea
+from rooms.rounds.statements import AddStatement, RateStatement
 from rooms.state import RoomState, Round
+from rooms.survey import answered
 
 NOTHING_CHOSEN = Rejection("nothing_chosen", N_("Please answer, or press “Skip this question”."))
 PLACE_TWICE = Rejection("place_twice", N_("Each place can be given to one option only."))
@@ -23,7 +27,12 @@ HOW_TO = {
     "ranking": N_("Put the options in order by giving each a place."),
     "budget": N_("Share out the amount between the options as you think best."),
     "text": N_("Write your answer in your own words."),
+    "ideas": N_("Write an idea and press “Add idea”. You can add more than one, then press “Save and go on”."),
+    "statements": N_("Say whether you agree with each statement, then press “Save and go on”."),
 }
+
+# Refusals whose meeting words ("this round") would puzzle someone answering a survey.
+IN_SURVEY_WORDS = {"too_many": N_("You have written %(max)d, the most this question allows.")}
 
 Form = Mapping[str, list[str]]  # field -> every value sent under that name
 
@@ -40,7 +49,37 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def answer_from_form(state: RoomState, rnd: Round, form: Form) -> Answer | Rejection:
+def commands_from_form(state: RoomState, rnd: Round, form: Form, actor: Actor) -> list[Command] | Rejection:
+    """The commands the form describes (each checked in full by the round type), or why it
+    describes none: a whole Answer; or, for ideas and statements, every vote that changed and
+    the text written. Those may be sent with nothing new once the member has taken part."""
+    if rnd.kind not in ("ideas", "statements"):
+        answer = _answer(state, rnd, form)
+        return answer if isinstance(answer, Rejection) else [answer]
+    commands = _text_commands(rnd, form, actor)
+    if "add" in form and not _one(form, "text"):
+        # "Add" with an empty box (or Enter on a statement's answer, which presses the first
+        # button): the votes are saved; with nothing else, say what is missing.
+        return commands or texts.EMPTY
+    if not commands and not answered(state, rnd, actor):
+        return NOTHING_CHOSEN
+    return commands
+
+
+def _text_commands(rnd: Round, form: Form, actor: Actor) -> list[Command]:
+    text = _one(form, "text")
+    if rnd.kind == "ideas":
+        return [PostIdea(text=text, round=rnd.index)] if text else []
+    mine = rnd.data.votes.get(actor.ballot or "", {})
+    commands: list[Command] = [
+        RateStatement(statement=item.id, vote=vote, round=rnd.index)
+        for item in statements.shown(rnd)
+        if (vote := _one(form, f"vote_{item.id}")) and vote != mine.get(item.id)
+    ]
+    return [*commands, AddStatement(text=text, round=rnd.index)] if text else commands
+
+
+def _answer(state: RoomState, rnd: Round, form: Form) -> Answer | Rejection:
     """The Answer the form describes (checked in full by the round type), or why it cannot be one."""
     cfg = rnd.config
     match rnd.kind:
@@ -91,8 +130,21 @@ def answer_from_form(state: RoomState, rnd: Round, form: Form) -> Answer | Rejec
     return NOTHING_CHOSEN
 
 
-def answer_in_words(state: RoomState, rnd: Round, ballot: str, _: Callable[..., str]) -> str:
-    """The ballot's answer as the member would say it ("" if none), in the reader's language."""
+def in_survey_words(rejection: Rejection) -> Rejection:
+    message = IN_SURVEY_WORDS.get(rejection.code)
+    return rejection if message is None else Rejection(rejection.code, message, rejection.params)
+
+
+def answer_in_words(state: RoomState, rnd: Round, actor: Actor, _: Callable[..., str]) -> str:
+    """The member's answer as they would say it ("" if none), in the reader's language."""
+    if rnd.kind == "ideas":
+        return "; ".join(_item_in_words(item, _) for item in ideas.ideas_by(rnd, actor.pid))
+    if rnd.kind == "statements":
+        votes = rnd.data.votes.get(actor.ballot or "", {})
+        said = [f"{item.text}: {_(statements.VOTE_NAMES[votes[item.id]])}" for item in statements.shown(rnd) if item.id in votes]
+        written = [_item_in_words(item, _) for item in statements.statements_by(rnd, actor.pid)]
+        return "; ".join(said + ([_("Your statements: %(list)s", list="; ".join(written))] if written else []))
+    ballot = actor.ballot or ""
     answer = rnd.data.get(ballot)
     if answer is None:
         return ""
@@ -106,8 +158,17 @@ def answer_in_words(state: RoomState, rnd: Round, ballot: str, _: Callable[..., 
             words = f"{answer.level}. {_(consent.LEVEL_NAMES[answer.level])}"
             return f"{words}: {answer.reason}" if answer.reason else words
         case "ranking":
-            texts = {o.id: o.text for o in ranking.options(state, rnd)}
-            return ", ".join(f"{n}. {texts.get(o, o)}" for n, o in enumerate(answer, start=1))
+            text_of = {o.id: o.text for o in ranking.options(state, rnd)}
+            return ", ".join(f"{n}. {text_of.get(o, o)}" for n, o in enumerate(answer, start=1))
         case "budget":
             return ", ".join(f"{cfg.options[i]}: {amount}" for i, amount in sorted(answer.items()))  # type: ignore[attr-defined]
     return str(answer)
+
+
+def _item_in_words(item, _: Callable[..., str]) -> str:
+    """An idea or statement the member wrote, with what became of it if it is not shown."""
+    if item.hidden:
+        return _("%(text)s (taken away by staff)", text=item.text)
+    if item.pending:
+        return _("%(text)s (waiting for approval)", text=item.text)
+    return item.text

@@ -8,6 +8,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from rooms import Rejection
+from rooms.rounds import ROUND_TYPES
 from rooms.survey import is_open
 from server.auth import STAFF_SESSION_COOKIE, session_user
 from server.i18n import translator
@@ -15,7 +16,7 @@ from server.meetings.invitations import complete
 from server.meetings.views import TEMPLATE_HELPERS
 from server.pages import language_of, page
 from server.store.records import HistoryEntry, Invitation, Meeting, Member
-from server.surveys.forms import HOW_TO, answer_from_form, answer_in_words
+from server.surveys.forms import HOW_TO, NOTHING_CHOSEN, answer_in_words, commands_from_form, in_survey_words
 from server.surveys.respondents import Question, questions_for, respondent, save
 from server.surveys.results import results
 from server.tokens import hash_token
@@ -46,9 +47,9 @@ async def _context(request: Request, token: str):
     state = live.state
     return {
         "invitation": invitation, "member": member, "meeting": meeting, "room": state, "actor": actor,
-        "token": token, "rounds": TEMPLATE_HELPERS, "how_to": HOW_TO, "paper": paper, "questions": questions_for(state, actor.ballot or ""),
+        "token": token, "rounds": TEMPLATE_HELPERS, "how_to": HOW_TO, "paper": paper, "questions": questions_for(state, actor),
         "open": is_open(state, datetime.now(UTC).timestamp()),
-        "in_words": lambda rnd: answer_in_words(state, rnd, actor.ballot or "", translator(language_of(request))),
+        "in_words": lambda rnd: answer_in_words(state, rnd, actor, translator(language_of(request))),
     }
 
 
@@ -80,10 +81,12 @@ def _question(context: dict, number: int) -> Question | None:
 
 def _question_page(request: Request, context: dict, question: Question, rejection: Rejection | None = None,
                    sent: dict | None = None) -> Template:
+    rnd, ballot = question.round, context["actor"].ballot or ""
     return page(
-        request, "survey/question.html", question=question, rejection=rejection, sent=sent or {},
-        mine=question.round.data.get(context["actor"].ballot or ""),
-        other=question.round.notes.get(context["actor"].ballot or "", ""),
+        request, "survey/question.html", question=question, sent=sent or {},
+        rejection=in_survey_words(rejection) if rejection else None,
+        mine=ROUND_TYPES[rnd.kind].answers(context["room"], rnd).get(ballot), other=rnd.notes.get(ballot, ""),
+        saved="saved" in request.query_params and not rejection,
         status_code=400 if rejection else 200, **context,
     )
 
@@ -110,17 +113,29 @@ async def survey_answer(request: Request, token: str, number: int) -> Template |
     form = await request.form()
     sent = {key: form.getall(key) for key in form}
     if "skip" not in sent:
-        command = answer_from_form(context["room"], question.round, sent)
-        if not isinstance(command, Rejection):
-            command = await save(request.app.state.hub, context["meeting"].code, context["actor"], context["member"], command)
-        if isinstance(command, Rejection):
-            return _question_page(request, context, question, command, sent)
+        problem = await _save_form(request, context, question, sent)
+        if problem is not None and not (problem is NOTHING_CHOSEN and "back" in sent):
+            return _question_page(request, context, question, problem, sent)
+    if "add" in sent:  # another idea or statement: stay on this question
+        return Redirect(f"/i/{token}/survey/q/{number}?saved=1#saved", status_code=303)
     # The questions after this one may have changed with this answer: count them again.
-    after = questions_for(context["room"], context["actor"].ballot or "")
+    after = questions_for(context["room"], context["actor"])
     following = number + 1 if "back" not in sent else number - 1
     if 1 <= following <= len(after):
         return Redirect(f"/i/{token}/survey/q/{following}", status_code=303)
     return Redirect(f"/i/{token}/survey/review" if following > 0 else f"/i/{token}/survey", status_code=303)
+
+
+async def _save_form(request: Request, context: dict, question: Question, sent: dict) -> Rejection | None:
+    """Run what the form says, command by command; the first refusal stops it."""
+    commands = commands_from_form(context["room"], question.round, sent, context["actor"])
+    if isinstance(commands, Rejection):
+        return commands
+    for command in commands:
+        problem = await save(request.app.state.hub, context["meeting"].code, context["actor"], context["member"], command)
+        if problem is not None:
+            return problem
+    return None
 
 
 @get("/i/{token:str}/survey/review", name="survey-review")

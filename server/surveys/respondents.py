@@ -8,6 +8,7 @@ not named in the room's log at all (their Join carries no member id); only the i
 says that they have sent their answers, which is what reminders need.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -15,11 +16,12 @@ from rooms import Actor, Rejection, Role
 from rooms.actors import SYSTEM
 from rooms.commands import Command, Join
 from rooms.state import RoomState, Round
-from rooms.survey import GROUP_DIMENSIONS, Describe, shown
+from rooms.survey import GROUP_DIMENSIONS, Describe, answered, shown
 from server.auth import ballot_of, invitation_seat
 from server.panel.composition import category
 from server.realtime.hub import Hub
-from server.store.records import Member
+from server.meetings.invitations import token_for
+from server.store.records import Invitation, Member
 
 PAPER = "staff"  # the scribe mark of answers staff type in from a paper form
 
@@ -28,6 +30,14 @@ def respondent(token: str, code: str, paper: bool = False) -> Actor:
     """The member behind a personal link; `paper`: staff typing in their paper answers."""
     secret, pid = invitation_seat(token, code)
     return Actor(Role.PARTICIPANT, pid=pid, ballot=ballot_of(secret, code), scribe=PAPER if paper else None)
+
+
+def pseudonyms(secret_key: str, code: str, invitations: Iterable[Invitation]) -> dict[str, str]:
+    """Each invited member's pseudonym in the survey by their ballot key, derived from their
+    links' tokens. Only for counting a respondent's ideas in an export: kept in memory, never
+    stored, and never joined to the member."""
+    pairs = (respondent(token_for(secret_key, i.id), code) for i in invitations)
+    return {actor.ballot or "": actor.pid or "" for actor in pairs}
 
 
 def groups_of(member: Member | None, today: date) -> dict[str, str]:
@@ -44,10 +54,10 @@ class Question:
     answered: bool
 
 
-def questions_for(state: RoomState, ballot: str) -> list[Question]:
-    """The questions this ballot is shown, in order, given its answers so far."""
-    rounds = [r for r in state.rounds if shown(state, r, ballot)]
-    return [Question(n, r, ballot in r.data) for n, r in enumerate(rounds, start=1)]
+def questions_for(state: RoomState, actor: Actor) -> list[Question]:
+    """The questions this respondent is shown, in order, given their answers so far."""
+    rounds = [r for r in state.rounds if shown(state, r, actor.ballot)]
+    return [Question(n, r, answered(state, r, actor)) for n, r in enumerate(rounds, start=1)]
 
 
 async def save(hub: Hub, code: str, actor: Actor, member: Member | None, command: Command) -> Rejection | None:

@@ -10,11 +10,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
 from rooms.rejection import N_
-from rooms.rounds import consent, ranking, scale
+from rooms.rounds import consent, ideas, ranking, scale, statements
 from rooms.state import RoomState, Round
 from rooms.survey import GROUP_DIMENSIONS, answers_shown
 from server.panel.composition import LABELS, category
@@ -56,6 +57,19 @@ class Response:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """What to estimate for a question: the value of one answer, over the answers in its domain
+    (by default all of the question's; a statement's figures only over those who rated it)."""
+
+    label: str
+    translate: bool  # `label` is a message id
+    kind: str  # share | mean
+    value_of: Callable[[Any], float]
+    counts: Callable[[Any], bool] = lambda answer: True  # whether an answer is in the domain
+    subject: str = ""  # what the figure is about, when a question has several (a statement)
+
+
+@dataclass(frozen=True)
 class Row:
     """One figure of a question: an option's share, or a mean (of a scale, an amount, points)."""
 
@@ -64,14 +78,25 @@ class Row:
     kind: str  # share | mean
     overall: Estimate
     by_group: dict[str, list[tuple[Group, Estimate | None]]]  # dimension -> groups (None: hidden)
+    subject: str = ""  # rows with the same subject share a domain, so they are shown together
 
 
 @dataclass(frozen=True)
 class QuestionResult:
     round: Round
-    answered: int
+    answered: int  # respondents (for ideas: the people who wrote one)
     rows: list[Row]
-    texts: list[str]  # free text and "other, please specify", for staff to read
+    texts: list[str]  # free text, "other, please specify", shown ideas: for staff to read
+
+    @property
+    def parts(self) -> list[tuple[str, list[Row]]]:
+        """The rows by subject, in order: one part for most questions, one per statement."""
+        parts: list[tuple[str, list[Row]]] = []
+        for row in self.rows:
+            if not parts or parts[-1][0] != row.subject:
+                parts.append((row.subject, []))
+            parts[-1][1].append(row)
+        return parts
 
 
 @dataclass(frozen=True)
@@ -119,56 +144,61 @@ def results(state: RoomState, invited: Sequence[Member], today: date) -> Results
 
 def _question(state: RoomState, rnd: Round, ballots: list[str], position: dict[str, int],
               people: list[dict[str, str]], weighting: Weighting | None) -> QuestionResult:
+    if rnd.kind == "ideas":  # signed by their authors, not by ballot: counted and read, not weighted
+        return QuestionResult(rnd, ideas.ROUND_TYPE.contributors(state, rnd), [], [i.text for i in ideas.visible_ideas(rnd)])
     answers = {b: a for b, a in answers_shown(state, rnd).items() if b in position}
-    answered = np.zeros(len(ballots), dtype=bool)
-    for b in answers:
-        answered[position[b]] = True
     rows = []
-    for label, translate, kind, value_of in _figures(state, rnd):
-        values = np.zeros(len(ballots))
+    for figure in _figures(state, rnd):
+        values, domain = np.zeros(len(ballots)), np.zeros(len(ballots), dtype=bool)
         for b, a in answers.items():
-            values[position[b]] = value_of(a)
-        rows.append(_row(label, translate, kind, values, answered, people, weighting))
+            if figure.counts(a):
+                values[position[b]], domain[position[b]] = figure.value_of(a), True
+        rows.append(_row(figure, values, domain, people, weighting))
     texts = list(answers.values()) if rnd.kind == "text" else [rnd.notes[b] for b in answers if b in rnd.notes]
     return QuestionResult(rnd, len(answers), rows, texts)
 
 
-Figure = tuple[str, bool, str, Callable[[object], float]]
-
-
 def _figures(state: RoomState, rnd: Round) -> list[Figure]:
-    """What to estimate for a question: (label, translate?, share|mean, value of one answer)."""
+    """What to estimate for a question."""
     cfg = rnd.config
     match rnd.kind:
         case "poll":
             options = [*cfg.options, *([N_("Other")] if cfg.other else [])]  # type: ignore[attr-defined]
             return [
-                (text, i >= len(cfg.options), "share", lambda a, i=i: float(i in a))  # type: ignore[attr-defined]
+                Figure(text, i >= len(cfg.options), "share", lambda a, i=i: float(i in a))  # type: ignore[attr-defined]
                 for i, text in enumerate(options)
             ]
         case "scale":
-            steps = [(str(v), False, "share", lambda a, v=v: float(a == v)) for v in scale.steps(rnd)]
-            return [(N_("Average"), True, "mean", float), *steps]
+            steps = [Figure(str(v), False, "share", lambda a, v=v: float(a == v)) for v in scale.steps(rnd)]
+            return [Figure(N_("Average"), True, "mean", float), *steps]
         case "consent":
             return [
-                (name, True, "share", lambda a, level=level: float(a.level == level))
+                Figure(name, True, "share", lambda a, level=level: float(a.level == level))
                 for level, name in consent.LEVEL_NAMES.items()
             ]
         case "ranking":
             k = ranking.limit(state, rnd)
             return [
-                (o.text, False, "mean", lambda a, o=o.id: float(k - a.index(o)) if o in a[:k] else 0.0)
+                Figure(o.text, False, "mean", lambda a, o=o.id: float(k - a.index(o)) if o in a[:k] else 0.0)
                 for o in ranking.options(state, rnd)
             ]
         case "budget":
             return [
-                (text, False, "mean", lambda a, i=i: float(a.get(i, 0)))
+                Figure(text, False, "mean", lambda a, i=i: float(a.get(i, 0)))
                 for i, text in enumerate(cfg.options)  # type: ignore[attr-defined]
+            ]
+        case "statements":
+            # Each statement over the ballots that answered it: shares agreeing, disagreeing, not knowing.
+            return [
+                Figure(statements.VOTE_NAMES[vote], True, "share", lambda a, s=item.id, vote=vote: float(a[s] == vote),
+                       counts=lambda a, s=item.id: s in a, subject=item.text)
+                for item in statements.shown(rnd)
+                for vote in statements.VOTES
             ]
     return []
 
 
-def _row(label: str, translate: bool, kind: str, values: np.ndarray, answered: np.ndarray,
+def _row(figure: Figure, values: np.ndarray, answered: np.ndarray,
          people: list[dict[str, str]], weighting: Weighting | None) -> Row:
     overall = _estimate(values, answered, weighting)
     by_group: dict[str, list[tuple[Group, Estimate | None]]] = {}
@@ -181,7 +211,7 @@ def _row(label: str, translate: bool, kind: str, values: np.ndarray, answered: n
             (Group(dimension, c), None if c in hidden else _estimate(values, answered & (cats == c), weighting))
             for c in present
         ]
-    return Row(label, translate, kind, overall, by_group)
+    return Row(figure.label, figure.translate, figure.kind, overall, by_group, figure.subject)
 
 
 def _estimate(values: np.ndarray, domain: np.ndarray, weighting: Weighting | None) -> Estimate:

@@ -14,7 +14,8 @@ from rooms.rejection import N_
 from rooms.rounds.free_text import TextConfig
 from rooms.rounds.poll import PollConfig
 from rooms.rounds.scale import ScaleConfig
-from rooms.survey import SURVEY_TYPES, CloseSurvey, OpenSurvey
+from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
+from rooms.survey import SURVEY_TYPES, CloseSurvey, OpenSurvey, answers_shown
 from server import mail
 from server.audit import record
 from server.i18n import LANGUAGES, OSLO, translator
@@ -30,7 +31,7 @@ from server.surveys.exports import table, to_csv, to_sav, to_xlsx
 from server.surveys.forms import HOW_TO
 from server.surveys.mailing import Mailing
 from server.surveys.member_routes import paper_cookie
-from server.surveys.respondents import Question
+from server.surveys.respondents import Question, pseudonyms
 from server.surveys.results import DIMENSION_NAMES, results
 
 
@@ -92,12 +93,13 @@ async def survey_page(request: Request, user: StaffUser, meeting: Meeting, probl
     return page(
         request, "staff/survey.html", user=user, meeting=meeting, room=live.state, types=sorted(SURVEY_TYPES),
         invited=len(invitations), completed=sum(1 for i in invitations if i.completed_at),
-        answered=len({b for r in live.state.rounds for b in r.data}), problem=problem, mailing=mailing,
+        answered=len({b for r in live.state.rounds for b in answers_shown(live.state, r)}), problem=problem, mailing=mailing,
         mail_on=mail.enabled(request.app.state.settings), status_code=400 if problem else 200,
     )
 
 
-async def _run(request: Request, code: str, command, actor=FACILITATOR, role: Role = Role.COORDINATOR):
+async def _run(request: Request, code: str, command, actor=FACILITATOR, role: Role = Role.COORDINATOR,
+               back: str = "questions"):
     found = await _survey(request, code, role)
     if not isinstance(found, tuple):
         return found
@@ -106,7 +108,7 @@ async def _run(request: Request, code: str, command, actor=FACILITATOR, role: Ro
     if isinstance(result, Rejection):
         return await survey_page(request, user, meeting, result)
     await record(request.app.state.store, user.username, type(command).__struct_config__.tag, code)
-    return Redirect(f"/staff/meetings/{code}#questions", status_code=303)
+    return Redirect(f"/staff/meetings/{code}#{back}", status_code=303)
 
 
 @post("/staff/surveys/{code:str}/questions", name="survey-add-question")
@@ -124,6 +126,19 @@ async def remove_question(request: Request, code: str, index: int) -> Template |
 async def move_question(request: Request, code: str, index: int) -> Template | Redirect:
     by = -1 if (await request.form()).get("by") == "up" else 1
     return await _run(request, code, MoveRound(round=index, by=by))
+
+
+MODERATION = {"approve": ApproveItem, "hide": HideItem, "show": ShowItem}
+
+
+@post("/staff/surveys/{code:str}/questions/{index:int}/items/{item:str}/{action:str}", name="survey-moderate")
+async def moderate(request: Request, code: str, index: int, item: str, action: str) -> Template | Redirect:
+    """Let a member's idea or statement through, or hide it (the room's own moderation commands,
+    run as the facilitator, as in a meeting)."""
+    if action not in MODERATION:
+        return Redirect(f"/staff/meetings/{code}#moderation", status_code=303)
+    return await _run(request, code, MODERATION[action](item=item, round=index), role=Role.FACILITATOR,
+                      back=f"moderation-{index}")
 
 
 def _closing(day: str, clock: str) -> datetime | None:
@@ -176,7 +191,7 @@ async def preview(request: Request, code: str, number: int) -> Template | Redire
     questions = [Question(n, r, False) for n, r in enumerate(rounds, start=1)]
     return page(
         request, "survey/question.html", question=questions[number - 1], questions=questions, meeting=meeting,
-        room=live.state, preview=True, mine=None, other="", sent={}, rejection=None, token="", member=None,
+        room=live.state, preview=True, mine=None, other="", sent={}, rejection=None, token="", member=None, actor=None,
         rounds=TEMPLATE_HELPERS, how_to=HOW_TO,
     )
 
@@ -268,11 +283,13 @@ async def export(request: Request, code: str, kind: str) -> Response | Template 
         return page(request, "error.html", status=404, status_code=404, user=user)
     media_type, write = EXPORTS[kind]
     _ = translator(language_of(request))
-    body = write(table(live.state, _), _)
+    invitations = await invitations_to(request.app.state.store, code)
+    pids = pseudonyms(request.app.state.settings.secret_key, code, invitations)
+    body = write(table(live.state, _, pids), _)
     await record(request.app.state.store, user.username, f"export_survey_{kind}", code)
     return Response(body, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="svar-{code}.{kind}"'})
 
 
-ROUTES = [publish, paper_answers, mail_members, export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
+ROUTES = [moderate, publish, paper_answers, mail_members, export, new_survey, create_survey, add_question, remove_question, move_question, open_survey, close_survey,
           preview, survey_results]

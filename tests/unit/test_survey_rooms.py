@@ -5,6 +5,7 @@ their groups for weighting."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rooms import apply
 from rooms.actors import FACILITATOR, SYSTEM
 from rooms.codec import decode_event, encode_event
 from rooms.commands import StartRound
@@ -16,11 +17,13 @@ from rooms.rounds.budget import BudgetConfig
 from rooms.rounds.consent import ConsentConfig
 from rooms.rounds.dots import DotsConfig
 from rooms.rounds.free_text import TextConfig, WriteText
-from rooms.rounds.ideas import IdeasConfig
+from rooms.rounds.ideas import IdeasConfig, PostIdea
 from rooms.rounds.poll import PollConfig
 from rooms.rounds.ranking import RankingConfig
 from rooms.rounds.scale import ScaleConfig
-from rooms.survey import CloseSurvey, Describe, OpenSurvey, answers_shown, shown
+from rooms.rounds.statements import AddStatement, RateStatement, StatementsConfig
+from rooms.rounds.texts import ApproveItem, HideItem
+from rooms.survey import CloseSurvey, Describe, OpenSurvey, answered, answers_shown, shown
 from tests.support.rooms import PEOPLE, act, code, opened
 
 NOW = 1_800_000_000.0
@@ -148,3 +151,97 @@ def test_any_json_as_an_answer_is_either_taken_whole_or_refused(index, value, ot
     answer(state, PEOPLE[0], 0, [0])
     result = answer(state, PEOPLE[0], index, value, other)
     assert isinstance(result, list) or result.code  # never an exception
+
+
+# Ideas and statements in a survey: all open at once, text signed by the pseudonym, votes by ballot.
+
+TEXT_QUESTIONS = (
+    PollConfig(title="Bus", options=["Daily", "Never"]),  # 0
+    IdeasConfig(title="Ideas", max_per_person=2, max_length=40, moderated=True),  # 1
+    StatementsConfig(title="Views", statements=["More buses", "Fewer cars"], max_per_person=1),  # 2
+    IdeasConfig(title="Bus ideas", show_if_round=0, show_if_options=[0]),  # 3: daily riders only
+)
+
+
+def text_survey():
+    state = opened(*TEXT_QUESTIONS, start=None)
+    assert act(state, OpenSurvey(closes_at=CLOSES), SYSTEM, NOW)
+    return state
+
+
+def test_ideas_and_statements_fit_a_survey_but_rounds_voting_on_ideas_do_not():
+    state = text_survey()
+    assert {r.status.value for r in state.rounds} == {"open"}
+    on_ideas = opened(IdeasConfig(), RankingConfig(), start=None)  # ranks the ideas of round 0
+    assert code(act(on_ideas, OpenSurvey(closes_at=CLOSES), SYSTEM, NOW)) == "plan_unfit_for_survey"
+
+
+def test_ideas_are_signed_by_the_pseudonym_held_for_approval_and_limited_per_person():
+    state = text_survey()
+    p, q = PEOPLE[0], PEOPLE[1]
+    posted = act(state, PostIdea(text="  Benker   ved stoppet ", round=1), p, NOW)
+    assert [(e.author, e.text, e.pending) for e in posted] == [("p0", "Benker ved stoppet", True)]
+    assert answered(state, state.rounds[1], p) and not answered(state, state.rounds[1], q)
+    assert code(act(state, PostIdea(text="   ", round=1), p, NOW)) == "text_empty"
+    assert code(act(state, PostIdea(text="x" * 41, round=1), p, NOW)) == "text_too_long"
+    assert act(state, PostIdea(text="Lys", round=1), p, NOW)
+    assert code(act(state, PostIdea(text="En til", round=1), p, NOW)) == "too_many"
+    # Nobody but staff (the facilitator's role) moderates; the ballot is never the author.
+    item = posted[0].item
+    assert code(act(state, ApproveItem(item=item, round=1), q, NOW)) == "not_allowed"
+    assert act(state, ApproveItem(item=item, round=1), FACILITATOR, NOW)
+    assert act(state, HideItem(item="r1i2", round=1), FACILITATOR, NOW)
+    assert [(i.text, i.visible) for i in state.rounds[1].data.items.values()] == [("Benker ved stoppet", True), ("Lys", False)]
+    assert answers_shown(state, state.rounds[1]) == {}  # ideas are not answers by ballot
+    assert "ballot-0" not in repr(state.rounds[1].data)
+
+
+def test_statements_are_rated_by_ballot_on_a_page_of_all_of_them_and_new_ones_wait():
+    state = text_survey()
+    p, q = PEOPLE[0], PEOPLE[1]
+    assert act(state, RateStatement(statement="s2", vote="disagree", round=2), p, NOW)  # any order
+    assert act(state, RateStatement(statement="s1", vote="agree", round=2), p, NOW)
+    assert act(state, RateStatement(statement="s1", vote="pass", round=2), p, NOW)  # changed
+    assert code(act(state, RateStatement(statement="s1", vote="maybe", round=2), p, NOW)) == "bad_vote"
+    added = act(state, AddStatement(text="Gratis buss", round=2), q, NOW)
+    assert added[0].author == "p1" and added[0].pending
+    assert code(act(state, AddStatement(text="En til", round=2), q, NOW)) == "too_many"
+    new = added[0].item
+    assert code(act(state, RateStatement(statement=new, vote="agree", round=2), p, NOW)) == "no_such_statement"
+    act(state, ApproveItem(item=new, round=2), FACILITATOR, NOW)
+    assert act(state, RateStatement(statement=new, vote="agree", round=2), p, NOW)
+    assert answered(state, state.rounds[2], p) and not answered(state, state.rounds[2], q)
+    assert answers_shown(state, state.rounds[2]) == {"ballot-0": {"s2": "disagree", "s1": "pass", new: "agree"}}
+    # A statement staff hide no longer counts, and a ballot with only that vote drops out.
+    act(state, RateStatement(statement="s1", vote="agree", round=2), q, NOW)
+    act(state, HideItem(item="s1", round=2), FACILITATOR, NOW)
+    assert answers_shown(state, state.rounds[2]) == {"ballot-0": {"s2": "disagree", new: "agree"}}
+
+
+def test_text_questions_follow_the_survey_rules_for_time_and_display_conditions():
+    state = opened(*TEXT_QUESTIONS, start=None)
+    assert code(act(state, PostIdea(text="Tidlig", round=1), PEOPLE[0], NOW)) == "round_not_open"
+    act(state, OpenSurvey(closes_at=CLOSES), SYSTEM, NOW)
+    assert code(act(state, PostIdea(text="Buss", round=3), PEOPLE[0], NOW)) == "not_shown"
+    answer(state, PEOPLE[0], 0, [0])
+    assert act(state, PostIdea(text="Buss", round=3), PEOPLE[0], NOW)
+    assert code(act(state, RateStatement(statement="s1", vote="agree", round=2), PEOPLE[1], CLOSES)) == "survey_closed"
+    act(state, CloseSurvey(), SYSTEM, NOW)
+    assert code(act(state, AddStatement(text="Sent", round=2), PEOPLE[1], NOW)) == "survey_closed"
+    # Staff may still hide text after the close, before they publish.
+    assert act(state, HideItem(item="r3i1", round=3), FACILITATOR, NOW)
+
+
+def test_a_survey_with_text_questions_replays_to_the_same_state():
+    state = text_survey()
+    log = []
+    for command, actor in (
+        (PostIdea(text="Benker", round=1), PEOPLE[0]), (ApproveItem(item="r1i1", round=1), FACILITATOR),
+        (AddStatement(text="Gratis buss", round=2), PEOPLE[1]), (RateStatement(statement="s1", vote="agree", round=2), PEOPLE[2]),
+    ):
+        log += act(state, command, actor, NOW)
+    again = opened(*TEXT_QUESTIONS, start=None)
+    act(again, OpenSurvey(closes_at=CLOSES), SYSTEM, NOW)
+    for event in log:
+        apply(again, decode_event(encode_event(event)))
+    assert again.rounds == state.rounds
