@@ -9,13 +9,13 @@ Text columns are made safe for spreadsheets (a cell starting like a formula is k
 import csv
 import io
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rooms.rounds import consent, ideas, ranking, statements
-from rooms.state import RoomState, Round
-from rooms.survey import GROUP_DIMENSIONS, answers_shown, shown
+from rooms.rounds import consent, ranking, statements
+from rooms.state import RoomState
+from rooms.survey import GROUP_DIMENSIONS, answers_shown
 from server.panel.csv_io import spreadsheet_safe
 from server.surveys.results import DIMENSION_NAMES, Group, respondents, weigh
 
@@ -34,10 +34,10 @@ class Column:
 STATEMENT_CODES = {"agree": 1, "disagree": -1, "pass": 0}
 
 
-def table(state: RoomState, _: Callable[..., str], pids: Mapping[str, str]) -> list[Column]:
+def table(state: RoomState, _: Callable[..., str]) -> list[Column]:
     """Every respondent's groups, weight and answers, in the reader's language for the labels.
-    `pids`: each respondent's pseudonym by ballot, which the server derives from the links'
-    tokens (and never stores), so that the ideas they wrote can be counted."""
+    Ideas have no column: they are signed by pseudonyms, which nothing links to ballots (the
+    results page lists them)."""
     ballots, people = respondents(state)
     weighting = weigh(people)
     weights = weighting.weights if weighting else []
@@ -52,18 +52,12 @@ def table(state: RoomState, _: Callable[..., str], pids: Mapping[str, str]) -> l
         columns.append(Column(dimension, _(DIMENSION_NAMES[dimension]), value_labels=labels,
                               values=[codes[p.get(dimension, "")] for p in people]))
     for number, rnd in enumerate(state.rounds, start=1):
-        answers = _ideas_written(state, rnd, ballots, pids) if rnd.kind == "ideas" else answers_shown(state, rnd)
+        answers = answers_shown(state, rnd)
         notes = rnd.notes
         for column, value_of in _question_columns(state, rnd, number, _):
             column.values = [value_of(answers[b], notes.get(b, "")) if b in answers else None for b in ballots]
             columns.append(column)
     return columns
-
-
-def _ideas_written(state: RoomState, rnd: Round, ballots: list[str], pids: Mapping[str, str]) -> dict[str, int]:
-    """How many ideas each respondent who was asked wrote (a count only: the ideas are signed by
-    the pseudonym, and the export shows no text that could be matched to them)."""
-    return {b: len(ideas.ideas_by(rnd, pids.get(b))) for b in ballots if shown(state, rnd, b)}
 
 
 def _label(group: Group, _: Callable[..., str]) -> str:
@@ -105,8 +99,6 @@ def _question_columns(state: RoomState, rnd, number: int, _):
                 yield Column(f"{q}_{i + 1}", f"{title}: {text}"), lambda a, note, i=i: a.get(i, 0)
         case "text":
             yield Column(q, title, text=True), lambda a, note: a
-        case "ideas":
-            yield Column(q, f"{title}: {_('ideas written')}"), lambda a, note: a
         case "statements":
             labels = {code: _(statements.VOTE_NAMES[vote]) for vote, code in STATEMENT_CODES.items()}
             for item in statements.shown(rnd):

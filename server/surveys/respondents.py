@@ -8,7 +8,6 @@ not named in the room's log at all (their Join carries no member id); only the i
 says that they have sent their answers, which is what reminders need.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -20,8 +19,7 @@ from rooms.survey import GROUP_DIMENSIONS, Describe, answered, shown
 from server.auth import ballot_of, invitation_seat
 from server.panel.composition import category
 from server.realtime.hub import Hub
-from server.meetings.invitations import token_for
-from server.store.records import Invitation, Member
+from server.store.records import Member
 
 PAPER = "staff"  # the scribe mark of answers staff type in from a paper form
 
@@ -30,14 +28,6 @@ def respondent(token: str, code: str, paper: bool = False) -> Actor:
     """The member behind a personal link; `paper`: staff typing in their paper answers."""
     secret, pid = invitation_seat(token, code)
     return Actor(Role.PARTICIPANT, pid=pid, ballot=ballot_of(secret, code), scribe=PAPER if paper else None)
-
-
-def pseudonyms(secret_key: str, code: str, invitations: Iterable[Invitation]) -> dict[str, str]:
-    """Each invited member's pseudonym in the survey by their ballot key, derived from their
-    links' tokens. Only for counting a respondent's ideas in an export: kept in memory, never
-    stored, and never joined to the member."""
-    pairs = (respondent(token_for(secret_key, i.id), code) for i in invitations)
-    return {actor.ballot or "": actor.pid or "" for actor in pairs}
 
 
 def groups_of(member: Member | None, today: date) -> dict[str, str]:

@@ -31,7 +31,7 @@ from server.surveys.exports import table, to_csv, to_sav, to_xlsx
 from server.surveys.forms import HOW_TO
 from server.surveys.mailing import Mailing
 from server.surveys.member_routes import paper_cookie
-from server.surveys.respondents import Question, pseudonyms
+from server.surveys.respondents import Question
 from server.surveys.results import DIMENSION_NAMES, results
 
 
@@ -283,9 +283,7 @@ async def export(request: Request, code: str, kind: str) -> Response | Template 
         return page(request, "error.html", status=404, status_code=404, user=user)
     media_type, write = EXPORTS[kind]
     _ = translator(language_of(request))
-    invitations = await invitations_to(request.app.state.store, code)
-    pids = pseudonyms(request.app.state.settings.secret_key, code, invitations)
-    body = write(table(live.state, _, pids), _)
+    body = write(table(live.state, _), _)
     await record(request.app.state.store, user.username, f"export_survey_{kind}", code)
     return Response(body, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="svar-{code}.{kind}"'})
