@@ -78,6 +78,7 @@ class RoomViews:
             **self.helpers,
             _=tr,
             ngettext=tr.ngettext,
+            lang=language,  # for lang_of: the meeting's own text marked when the view is in another
             **extra,
         )
 

@@ -56,3 +56,21 @@ def test_text_in_another_language_than_its_page_is_marked_with_lang_and_dir(monk
     monkeypatch.setenv("EXTRA_LOCALE_DIRS", str(FIXTURES))
     monkeypatch.setattr(pages, "LANGUAGES", i18n._discover())
     assert page.render(lang="ar", dir="rtl", code="nb") == '<h1 lang="nb" dir="ltr">x</h1><p lang="en">y</p>'
+
+
+def test_live_views_mark_the_meetings_own_text_when_shown_in_another_language():
+    """The phone and the board in English show a Bokmål meeting's round with lang="nb"."""
+    from rooms.rounds.scale import ScaleConfig
+    from server.meetings.views import RoomViews
+    from server.realtime.connection import Audience
+    from tests.support.rooms import PEOPLE, opened
+
+    state = opened(ScaleConfig(title="Innsjekk", prompt="Hvordan har du det?"))
+    views = RoomViews(template_environment())
+    english = views.participant(state, PEOPLE[0], "en")
+    assert '<p class="prompt" lang="nb">Hvordan har du det?</p>' in english
+    assert 'id="round-title" lang="nb">' in english
+    board = views.shared(Audience.BOARD, state, "en")
+    assert '<p class="prompt" lang="nb">Hvordan har du det?</p>' in board
+    bokmal = views.participant(state, PEOPLE[0], "nb")
+    assert '<p class="prompt">Hvordan har du det?</p>' in bokmal
