@@ -31,7 +31,7 @@ from server.metrics import METRICS
 from server.pages import page
 from server.realtime.fanout import channels_plugin
 from server.realtime.hub import Hub
-from server.realtime.ws import room_socket
+from server.realtime.ws import Buckets, room_socket
 from server.settings import Settings
 from server.staff import routes as staff_routes
 from server.store import open_store
@@ -165,7 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[channels],
         lifespan=[lifespan],
-        state=State({"settings": settings, "views": views}),
+        state=State({"settings": settings, "views": views, "buckets": Buckets(settings.ws_rate, settings.ws_burst)}),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.cookie_secure, cookie_samesite="lax"

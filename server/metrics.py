@@ -8,9 +8,11 @@ class Metrics:
     commands: int = 0
     commands_rejected: int = 0
     commands_duplicate: int = 0
+    commands_rate_limited: int = 0
     appends: int = 0
     frames_sent: int = 0
     frames_coalesced: int = 0
+    frames_dropped: int = 0
     flushes: int = 0
     store_errors: int = 0
     # Command received -> acknowledgement queued, in seconds; a Prometheus summary's sum and count.
@@ -24,9 +26,11 @@ class Metrics:
             ("commands_total", "Commands received over WebSockets", self.commands),
             ("commands_rejected_total", "Commands refused with a reason", self.commands_rejected),
             ("commands_duplicate_total", "Repeated nonces answered without appending", self.commands_duplicate),
+            ("commands_rate_limited_total", "Messages refused for coming too fast from one sender", self.commands_rate_limited),
             ("store_appends_total", "Batched appends to the event log", self.appends),
             ("frames_sent_total", "WebSocket frames sent", self.frames_sent),
             ("frames_coalesced_total", "Queued frames replaced by a newer one before sending", self.frames_coalesced),
+            ("frames_dropped_total", "Frames dropped unsent: a socket that kept too many waiting", self.frames_dropped),
             ("view_flushes_total", "Coalesced view updates", self.flushes),
             ("store_errors_total", "Store operations that failed", self.store_errors),
         ):

@@ -13,6 +13,10 @@ from rooms import Actor
 
 from server.metrics import METRICS
 
+# Frames of different kinds waiting for one socket. Views replace each other, but every command
+# gets its own answer: a client that floods and never reads would otherwise grow this without end.
+MAX_PENDING = 64
+
 
 class Audience(StrEnum):
     PARTICIPANT = "participant"
@@ -44,6 +48,10 @@ class Connection:
         elif kind in self.pending:
             del self.pending[kind]
             METRICS.frames_coalesced += 1
+        elif len(self.pending) >= MAX_PENDING:
+            # The oldest waiting frame goes (an answer the client can ask for again by its nonce).
+            del self.pending[next(iter(self.pending))]
+            METRICS.frames_dropped += 1
         self.pending[kind] = frame
         if not self.sending:
             self.sending = True
