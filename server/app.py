@@ -111,6 +111,12 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
     return page(request, "error.html", status_code=exc.status_code, status=exc.status_code)
 
 
+def _unreadable_page(request: Request, exc: Exception) -> Response:
+    # Bytes that are not UTF-8 in a form (Litestar's multipart parser raises on them): the
+    # sender's fault, answered like any other bad request.
+    return page(request, "error.html", status_code=400, status=400)
+
+
 def _crash_page(request: Request, exc: Exception) -> Response:
     # Litestar swallows unexpected errors quietly unless in debug mode; operators need the trace.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -171,6 +177,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key, cookie_secure=settings.cookie_secure, cookie_samesite="lax"
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
-        exception_handlers={HTTPException: _error_page, Exception: _crash_page},
+        exception_handlers={HTTPException: _error_page, UnicodeDecodeError: _unreadable_page, Exception: _crash_page},
         after_request=_add_security_headers,
     )

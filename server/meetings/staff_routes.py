@@ -249,7 +249,7 @@ async def invite_members(request: Request, code: str) -> Template | Redirect:
     if isinstance(meeting, Template):
         return meeting
     store = request.app.state.store
-    chosen = set((await request.form()).getall("member"))
+    chosen = set((await request.form()).getall("member", []))
     members = [m for m in await store.list(Member) if m.id in chosen and m.status == "active"]
     for member in members:
         await invite(store, request.app.state.settings.secret_key, meeting, member)
