@@ -235,7 +235,6 @@ async def switch_language(request: Request, to: str = "nb", next: str = "/") -> 
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     settings = _state(request).settings
     cookie = make_cookie("lang", to if to in LANGUAGES else DEFAULT_LANGUAGE, settings)
-    cookie.httponly = False
     cookie.max_age = 60 * 60 * 24 * 365
     return Redirect(target, status_code=303, cookies=[cookie])
 

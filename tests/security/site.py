@@ -87,10 +87,14 @@ def facilitator_cookies(links: dict) -> dict[str, str]:
     return asyncio.run(run())
 
 
+def plain_client(**kwargs) -> httpx.Client:
+    """Keeps no cookies of its own: each request carries exactly the cookies the test gives it."""
+    return httpx.Client(timeout=60, cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])), **kwargs)
+
+
 def site(server, members: int = 3) -> Site:
     links = server.demo(members=members)
-    # Keeps no cookies of its own: each request carries exactly the cookies the test gives it.
-    http = httpx.Client(timeout=60, cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+    http = plain_client()
     cookies = log_in(http, server.base, links["staff_username"], links["staff_password"])
     return Site(server.base, links, http, {**cookies, **facilitator_cookies(links)})
 
