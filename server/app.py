@@ -21,6 +21,7 @@ from litestar.types import Message, Scope
 from rooms.rejection import N_
 
 from server import logs
+from server.guessing import Guesses
 from server.auth import scribed_ballot
 from server.meetings import draw_routes, plan_routes, scribe_routes
 from server.meetings import staff_routes as meeting_staff_routes
@@ -190,7 +191,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[channels],
         lifespan=[lifespan],
-        state=State({"settings": settings, "views": views, "buckets": Buckets(settings.ws_rate, settings.ws_burst)}),
+        state=State({
+            "settings": settings, "views": views, "buckets": Buckets(settings.ws_rate, settings.ws_burst),
+            "guesses": Guesses(settings.guesses_per_minute),
+        }),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.cookie_secure, cookie_samesite="lax",

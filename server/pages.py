@@ -12,7 +12,7 @@ def language_of(request: Request) -> str:
     return pick_language(request.cookies.get("lang"), request.headers.get("accept-language"))
 
 
-def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Template:
+def page(request: Request, name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Template:
     language = language_of(request)
     tr = translator(language)
     return Template(
@@ -27,4 +27,5 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
             **context,
         },
         status_code=status_code,
+        headers=headers,
     )

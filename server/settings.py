@@ -21,6 +21,11 @@ class Settings:
     ws_burst: int = 20
     # How often boards and phones are refreshed at most while events stream in.
     flush_interval: float = 0.1
+    # A personal invitation link works until this many days after its meeting ended (members
+    # read what became of their ideas through it); then it answers "expired".
+    invitation_grace_days: int = 365
+    # Wrong join codes or invitation links one client address may try per minute.
+    guesses_per_minute: int = 20
 
     @property
     def cookie_secure(self) -> bool:
@@ -42,6 +47,8 @@ class Settings:
             ws_rate=float(env.get("WS_RATE", cls.ws_rate)),
             ws_burst=int(env.get("WS_BURST", cls.ws_burst)),
             flush_interval=float(env.get("FLUSH_INTERVAL", cls.flush_interval)),
+            invitation_grace_days=int(env.get("INVITATION_GRACE_DAYS", cls.invitation_grace_days)),
+            guesses_per_minute=int(env.get("GUESSES_PER_MINUTE", cls.guesses_per_minute)),
         )
 
 

@@ -124,6 +124,7 @@ class Invitation(Record):
     dietary: str = ""
     answered_at: datetime | None = None
     checked_in_at: datetime | None = None  # arrived at the door (staff check-in)
+    revoked_at: datetime | None = None  # withdrawn by staff: the link no longer works
 
     @property
     def key(self) -> str:

@@ -63,3 +63,18 @@ def strings_in(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in strings_in(v)]
     return []
+
+
+def store_rows(database: Path) -> list[tuple[str, str]]:
+    """Every row of every table of the store, as (table, text of the row)."""
+    rows = []
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+            for row in db.execute(f"SELECT * FROM {table}"):
+                rows.append((table, " ".join(bytes(v).decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in row)))
+    return rows
+
+
+def store_files(database: Path) -> bytes:
+    """The store's files as they lie on disk: the database and its write-ahead log."""
+    return b"".join(p.read_bytes() for p in (database, Path(f"{database}-wal")) if p.exists())

@@ -20,6 +20,7 @@ from server.app import create_app
 from server.meetings.service import demo_plan
 from server.panel.csv_io import COLUMNS
 from server.settings import Settings
+from tests.conftest import ServerProcess
 from tests.security.payloads import EVERYTHING, hostile_text
 from tests.security.site import Site, end_meeting, explains_itself, log_in, site
 
@@ -56,6 +57,7 @@ FORMS: dict[str, list[str]] = {
     "/staff/meetings/{code:str}/draw/replace/{member:str}": [],
     "/staff/meetings/{code:str}/follow-up": ["item", "status", "explanation", "decided_on"],
     "/staff/meetings/{code:str}/invite": ["member"],
+    "/staff/meetings/{code:str}/invitations/{invitation_id:str}/withdraw": [],
     "/staff/meetings/{code:str}/recap": [],
     "/staff/panel/import": ["file"],
     "/staff/panel/new": MEMBER_FIELDS,
@@ -102,6 +104,15 @@ def value(name: str) -> st.SearchStrategy[str]:
     plausible = st.sampled_from(PLAUSIBLE.get(name, ["", "1", "Kari Nordmann"]))
     long = st.tuples(st.sampled_from(["x", "å", "<", "\u202e"]), st.integers(1000, 100_000)).map(lambda t: t[0] * t[1])
     return st.one_of(plausible, plausible, hostile_text, st.sampled_from(EVERYTHING), long)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    # Garbage in the path is mostly wrong meeting codes: lift the per-address limit on guessing
+    # them (tested in test_tokens.py), so that the fuzzer reaches the forms.
+    proc = ServerProcess(tmp_path_factory.mktemp("forms") / "panel.sqlite3", extra_env={"GUESSES_PER_MINUTE": "1000000"}).start()
+    yield proc
+    proc.stop()
 
 
 @pytest.fixture(scope="module")
