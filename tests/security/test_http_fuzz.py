@@ -96,7 +96,7 @@ PLAUSIBLE = {
     "to": ["nb", "nn", "en", "xx"], "next": ["/staff", "//evil.example", "https://evil.example", "/\\evil.example"],
     "seed": ["042", "", "x" * 65], "member": ["demo-0001", "demo-0002", "nobody"],
 }
-OK = {200, 303, 400, 401, 403, 404, 405, 409, 413, 415, 429}
+OK = {200, 303, 400, 401, 403, 404, 405, 409, 410, 413, 415, 429}
 TALLY: Counter = Counter()
 
 
