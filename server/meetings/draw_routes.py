@@ -92,7 +92,7 @@ async def _draw_page(request: Request, user: StaffUser, meeting: Meeting, record
     running_for = (datetime.now(UTC) - record.started_at).total_seconds() if record.started_at else 0
     return page(
         request, "staff/draw.html", status_code=status, user=user, meeting=meeting, draw=record, members=members,
-        eligible=len(found), label=label, message=message, running_for=int(running_for), **context,
+        eligible=len(found), label=label, message=message, refused=status >= 400, running_for=int(running_for), **context,
     )
 
 

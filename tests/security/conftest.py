@@ -2,6 +2,7 @@
 hypothesis examples share it), the catalog's messages as patterns, and the store read directly."""
 
 import html
+import os
 import re
 import sqlite3
 from functools import cache
@@ -10,6 +11,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from babel.messages.pofile import read_po
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTICE = re.compile(r'<div id="notice"[^>]*>(.*?)</div>', re.S)
@@ -78,3 +80,13 @@ def store_rows(database: Path) -> list[tuple[str, str]]:
 def store_files(database: Path) -> bytes:
     """The store's files as they lie on disk: the database and its write-ahead log."""
     return b"".join(p.read_bytes() for p in (database, Path(f"{database}-wal")) if p.exists())
+
+
+def fuzz_settings(examples: int) -> settings:
+    """Modest and repeatable in the suite; FUZZ_DEEP=N runs N fresh random examples instead
+    (e.g. `FUZZ_DEEP=3000 bin/test tests/security -k fuzz`) to look further."""
+    deep = int(os.environ.get("FUZZ_DEEP", "0"))
+    return settings(
+        max_examples=deep or examples, derandomize=not deep, database=None, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )

@@ -21,7 +21,7 @@ import httpx
 import msgspec
 import pytest
 from anyio.from_thread import start_blocking_portal
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from rooms.codec import CLIENT_COMMAND_TYPES
@@ -29,15 +29,12 @@ from rooms.rounds import ROUND_TYPES
 from rooms.text import clean_text
 from server.meetings.service import demo_plan
 from tests.conftest import ServerProcess
-from tests.security.conftest import events, in_catalog, notice_of, strings_in
+from tests.security.conftest import events, fuzz_settings, in_catalog, notice_of, strings_in
 from tests.security.payloads import garbage, hostile_text, huge_numbers, json_text
 from tests.support.cast import cast
 from tests.support.phone import Client, Frame
 
-FUZZ = settings(
-    max_examples=40, derandomize=True, database=None, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = fuzz_settings(40)
 
 COMMANDS = {c.__struct_config__.tag: c for c in CLIENT_COMMAND_TYPES}
 # Built by the server from pages and forms; never accepted from a socket.
@@ -235,7 +232,7 @@ def test_every_audience_gets_a_clear_answer_to_anything_in_every_round(portal, r
     check_answer(frame, audience, payload)
 
 
-@settings(FUZZ, max_examples=150)
+@fuzz_settings(150)
 @given(data=st.data())
 def test_the_facilitator_too_gets_a_clear_answer_to_anything(portal, open_room, data):
     everyone = open_room
