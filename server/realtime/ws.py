@@ -13,6 +13,7 @@ import msgspec
 from litestar import WebSocket, websocket
 from rooms import Actor, Rejection, Role
 from rooms.codec import decode_command
+from rooms.scribes import may_scribe
 from rooms.rejection import N_
 
 from server.auth import acting_for, identify, origin_allowed
@@ -129,6 +130,10 @@ async def room_socket(socket: WebSocket, room: str) -> None:
             await socket.close(code=CLOSE_FORBIDDEN)
             return
         actor = acting_for(actor, person.pid, settings.secret_key, room)
+        if may_scribe(found.state, actor) is not None:
+            # A host at another table (or one taken back) would see that person's answers.
+            await socket.close(code=CLOSE_FORBIDDEN)
+            return
     if audience is Audience.BOARD:
         language = found.state.language  # the projector speaks the meeting's language
     else:

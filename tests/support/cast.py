@@ -22,9 +22,9 @@ from tests.support.phone import (
 HOST_LINK = re.compile(r'value="(https?://[^"]+/host\?key=[^"]+)"')
 
 
-async def add_person(http: httpx.AsyncClient, base: str, code: str, cookies: dict, name: str) -> str:
-    """A person without a phone, added on the scribe page; their pseudonym (pid)."""
-    response = await _form_post(http, f"{base}/r/{code}/scribe", cookies, {"name": name})
+async def add_person(http: httpx.AsyncClient, base: str, code: str, cookies: dict, name: str, table: int = 0) -> str:
+    """A person without a phone, added on the scribe page (at `table`); their pseudonym (pid)."""
+    response = await _form_post(http, f"{base}/r/{code}/scribe", dict(cookies), {"name": name, "table": str(table)})
     assert response.status_code == 303, response.text[:500]
     return response.headers["location"].rsplit("/", 1)[-1]
 
