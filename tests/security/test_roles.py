@@ -17,7 +17,7 @@ from server.settings import Settings
 from tests.conftest import ServerProcess
 from tests.security.conftest import events
 from tests.security.site import CSRF, cookies_of, explains_itself, log_in, plain_client, site
-from tests.support.cast import add_person, cast, host_cookies
+from tests.support.cast import add_person, cast, host_cookies, vote
 from tests.support.phone import Client, cookie_header, http_client, join_with_code
 
 pytestmark = pytest.mark.anyio
@@ -123,29 +123,6 @@ async def test_hidden_and_waiting_text_reaches_nobody_but_its_author_and_the_fac
     assert (await f.command("approve", item=item, round=STATEMENTS)).result == ("ok", None)
     assert (await invited.command("rate", statement=item, vote="agree", round=STATEMENTS)).result == ("ok", None)
     await everyone.close()
-
-
-async def vote(client: Client, index: int) -> None:
-    """One valid answer in round `index`, taken from what the client's view offers."""
-    await client.wait_for(lambda c: f'name="round" value="{index}"' in c.view)
-    view = client.view
-    match index:
-        case 1:
-            fields = {"cmd": "dot", "idea": re.search(r'name="idea" value="([^"]+)"', view).group(1)}
-        case 2:
-            fields = {"cmd": "choose", "option": 0}
-        case 3:
-            fields = {"cmd": "scale", "value": 3}
-        case 4:
-            fields = {"cmd": "consent", "level": 2}
-        case 5:
-            fields = {"cmd": "rank", "option": re.search(r'name="option" value="([^"]+)"', view).group(1)}
-        case 6:
-            fields = {"cmd": "allocate", "option": 0, "delta": 1}
-        case 8:
-            fields = {"cmd": "rate", "statement": re.search(r'name="statement" value="([^"]+)"', view).group(1), "vote": "agree"}
-    frame = await client.command(fields.pop("cmd"), round=index, **fields)
-    assert frame.result == ("ok", None), (index, frame.text[:300])
 
 
 async def test_no_one_but_the_facilitator_sees_a_tally_before_the_reveal(server):

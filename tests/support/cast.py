@@ -5,6 +5,7 @@ entering for someone without a phone, and a table host doing the same.
 Used by the security tests (fuzzing every audience, role checks, the secret-ballot dump)."""
 
 import re
+import secrets
 from dataclasses import dataclass, field
 
 import httpx
@@ -101,3 +102,39 @@ async def cast(server, members: int = 2, phone_name: str = "Per") -> Cast:
     for client in everyone.clients.values():
         await client.wait_for(lambda c: c.view != "")
     return everyone
+
+
+async def vote(client: Client, index: int) -> None:
+    """One valid answer in round `index` of the demo plan, taken from what the client's view
+    offers (ideas, questions and statements are written; everything else is voted)."""
+    await client.wait_for(lambda c: f'name="round" value="{index}"' in c.view)
+    view = client.view
+    fields: dict[str, object]
+    match index:
+        case 0:
+            fields = {"cmd": "post_idea", "text": f"Idé {secrets.token_hex(3)}"}
+        case 1:
+            fields = {"cmd": "dot", "idea": _offered(view, "idea")}
+        case 2:
+            fields = {"cmd": "choose", "option": 0}
+        case 3:
+            fields = {"cmd": "scale", "value": 3}
+        case 4:
+            fields = {"cmd": "consent", "level": 2}
+        case 5:
+            fields = {"cmd": "rank", "option": _offered(view, "option")}
+        case 6:
+            fields = {"cmd": "allocate", "option": 0, "delta": 1}
+        case 7:
+            fields = {"cmd": "ask", "text": f"Spørsmål {secrets.token_hex(3)}?"}
+        case 8:
+            fields = {"cmd": "rate", "statement": _offered(view, "statement"), "vote": "agree"}
+    name = str(fields.pop("cmd"))
+    frame = await client.command(name, round=index, **fields)
+    assert frame.result == ("ok", None), (index, frame.text[:300])
+
+
+def _offered(view: str, field_name: str) -> str:
+    found = re.search(rf'name="{field_name}" value="([^"]+)"', view)
+    assert found, (field_name, view[:500])
+    return found.group(1)
