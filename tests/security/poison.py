@@ -64,19 +64,15 @@ class Poisoned:
     everyone: Cast
     staff: Staff
     http: httpx.AsyncClient
-    ended: str = ""  # a second meeting, ended, with its outcome and follow-up
-    draw: str = ""  # a third meeting with a computed lottery over the hostile panel
+    named: Client | None = None  # the phone with a hostile name (closed; its frames are kept)
     member_ids: dict[str, str] = field(default_factory=dict)  # name -> id
     token: str = ""  # an invited member's link token
-    frames: list[str] = field(default_factory=list)  # every WebSocket frame anyone received
 
     @property
     def code(self) -> str:
         return self.everyone.code
 
     async def close(self) -> None:
-        for client in self.everyone.clients.values():
-            self.frames += [f.text for f in client.frames]
         await self.everyone.close()
         await self.http.aclose()
 
@@ -136,7 +132,7 @@ async def poisoned_meeting(server) -> Poisoned:
     if waiting:
         await f.command("approve", item=waiting.group(1), round=8)
     await named.close()
-    p.frames += [fr.text for fr in named.frames]
+    p.named = named
     return p
 
 
@@ -168,7 +164,3 @@ async def drawn(server, p: Poisoned) -> str:
             return links["code"]
         await asyncio.sleep(0.5)  # the page polls the same way; the lottery runs in another process
     raise AssertionError("the lottery was not computed")
-
-
-def frames_of(client: Client) -> list[str]:
-    return [f.text for f in client.frames]

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from rooms.rounds import ROUND_TYPES
 from server.app import create_app
-from server.meetings.service import demo_plan
 from server.panel.csv_io import COLUMNS
 from server.settings import Settings
 from tests.conftest import ServerProcess
@@ -246,9 +245,3 @@ def test_afterwards_the_server_is_healthy_and_logged_no_crash(server, here):
     assert '"level": "error"' not in log, log[-3000:]
     print(f"\nHTTP fuzzer: {sum(TALLY.values())} requests, statuses {dict(sorted(TALLY.items()))}")
 
-
-def _plan_has_every_round_type() -> None:
-    assert {c.type for c in demo_plan()} == set(ROUND_TYPES)
-
-
-_plan_has_every_round_type()

@@ -17,7 +17,7 @@ import redis
 
 from tests.conftest import ServerProcess
 from tests.security.conftest import store_rows
-from tests.support.cast import add_person, cast, vote
+from tests.support.cast import cast, vote
 from tests.support.phone import Client, _form_post, http_client, join_with_code, join_with_invitation
 from tests.support.staff import Staff
 

@@ -213,6 +213,10 @@ def check_answer(frame: Frame, audience: str, payload: str | bytes) -> None:
         assert name in PARTICIPANT_COMMANDS, (audience, payload[:200])
 
 
+def test_the_demo_meeting_has_every_round_type():
+    assert sorted(DEMO_PLAN) == sorted(ROUND_TYPES)
+
+
 @pytest.mark.parametrize("index", range(len(DEMO_PLAN)))
 @FUZZ
 @given(data=st.data())
