@@ -86,6 +86,10 @@ MAX_TABLE_SIZE = 50
 BAD_TABLE_SIZE = Rejection("bad_table_size", N_("A table must seat between 1 and 50 people."))
 NO_ONE_TO_SEAT = Rejection("no_one_to_seat", N_("Nobody has joined yet, so there is no one to seat."))
 BAD_TIMER = Rejection("bad_timer", N_("A countdown must be between 0 seconds and 4 hours."))
+# Results per table keep a vote secret only among enough people: a ballot is tied to its table (in
+# the log, and so on the screens) only at tables of at least this many, and a table's own tally is
+# shown only once this many ballots there count. Fewer count for the whole room alone.
+MIN_SECRET_TABLE = 3
 
 
 def new_room(
@@ -179,7 +183,8 @@ def _round_command(state: RoomState, command: Command, actor: Actor, now: float)
     table = state.tables.get(actor.pid or "")
     seat = actor.pid if round_type.seat_by == "pid" else actor.ballot
     if events and not isinstance(events, Rejection) and rnd.config.per_table and table and seat:
-        if seat not in rnd.ballot_tables:
+        secret = round_type.seat_by == "ballot"
+        if seat not in rnd.ballot_tables and (not secret or state.table_sizes().get(table, 0) >= MIN_SECRET_TABLE):
             events = [BallotSeated(round=rnd.index, ballot=seat, table=table), *events]
     return mark(events, actor) if isinstance(events, list) else events
 
@@ -371,11 +376,14 @@ def contributed(state: RoomState, rnd: Round, actor: Actor) -> bool:
 
 def by_table(state: RoomState, rnd: Round) -> list[tuple[int, Round]]:
     """The round as each table saw it: (table, a copy of the round holding only that table's
-    contributions). Empty when the round type has no per-table view or nobody is seated."""
+    contributions). Empty when the round type has no per-table view or nobody is seated; a table
+    with fewer than MIN_SECRET_TABLE secret ballots is left out."""
     round_type = ROUND_TYPES[rnd.kind]
     tables: list[tuple[int, Round]] = []
     for table in sorted(set(rnd.ballot_tables.values())):
         seated = {key for key, t in rnd.ballot_tables.items() if t == table}
+        if round_type.seat_by == "ballot" and len(seated) < MIN_SECRET_TABLE:
+            continue  # two ballots at a table would tell each voter the other's vote
         data = round_type.restrict(state, rnd, seated)
         if data is None:
             return []

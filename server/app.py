@@ -11,12 +11,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from litestar.types import Message, Scope
+from rooms.rejection import N_
 
 from server import logs
+from server.guessing import Guesses
 from server.auth import scribed_ballot
 from server.i18n import OSLO, oslo_time
 from server.meetings import draw_routes, plan_routes, scribe_routes
@@ -31,7 +34,7 @@ from server.pages import lang_of, page
 from server.realtime.fanout import channels_plugin
 from server.realtime.hub import Hub
 from server.realtime import wire
-from server.realtime.ws import room_socket
+from server.realtime.ws import Buckets, room_socket
 from server.settings import Settings
 from server.staff import routes as staff_routes
 from server.static import static_file, static_files
@@ -105,8 +108,20 @@ async def accessibility(request: Request) -> Response:
     return page(request, "accessibility.html", statement=STATEMENT)
 
 
+# What Litestar's CSRF middleware says when a form comes without its token (or with another's).
+CSRF_REFUSED = "CSRF token verification failed"
+FORM_EXPIRED = N_("This form has expired or did not come from this site. Go back, reload the page and try again.")
+
+
 def _error_page(request: Request, exc: HTTPException) -> Response:
-    return page(request, "error.html", status_code=exc.status_code, status=exc.status_code)
+    message_id = FORM_EXPIRED if exc.detail == CSRF_REFUSED else None
+    return page(request, "error.html", status_code=exc.status_code, status=exc.status_code, message_id=message_id)
+
+
+def _unreadable_page(request: Request, exc: Exception) -> Response:
+    # Bytes that are not UTF-8 in a form (Litestar's multipart parser raises on them): the
+    # sender's fault, answered like any other bad request.
+    return page(request, "error.html", status_code=400, status=400)
 
 
 def _crash_page(request: Request, exc: Exception) -> Response:
@@ -115,10 +130,21 @@ def _crash_page(request: Request, exc: Exception) -> Response:
     return page(request, "error.html", status_code=500, status=500)
 
 
-def _add_security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+# Served over TLS (BASE_URL https://...): browsers must never fall back to plain HTTP.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def security_headers(settings: Settings):
+    """A before_send hook: unlike after_request it also sees error pages (404, 405, CSRF 403)."""
+    headers = {**SECURITY_HEADERS, **({"Strict-Transport-Security": HSTS} if settings.cookie_secure else {})}
+
+    async def add(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            present = MutableScopeHeaders.from_message(message)
+            for name, value in headers.items():
+                present.setdefault(name, value)
+
+    return add
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -164,14 +190,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[channels],
         lifespan=[lifespan],
-        state=State({"settings": settings, "views": views}),
+        state=State({
+            "settings": settings, "views": views, "buckets": Buckets(settings.ws_rate, settings.ws_burst),
+            "guesses": Guesses(settings.guesses_per_minute),
+        }),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         csrf_config=CSRFConfig(
-            secret=settings.secret_key, cookie_secure=settings.cookie_secure, cookie_samesite="lax"
+            secret=settings.secret_key, cookie_secure=settings.cookie_secure, cookie_samesite="lax",
+            cookie_httponly=True,  # read by no script: every form carries the token itself
         ),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, exclude_opt_key="skip_compression"  # /static is gzipped once
         ),
-        exception_handlers={HTTPException: _error_page, Exception: _crash_page},
-        after_request=_add_security_headers,
+        exception_handlers={HTTPException: _error_page, UnicodeDecodeError: _unreadable_page, Exception: _crash_page},
+        before_send=[security_headers(settings)],
     )

@@ -9,6 +9,7 @@ class Metrics:
     commands: int = 0
     commands_rejected: int = 0
     commands_duplicate: int = 0
+    commands_rate_limited: int = 0
     appends: int = 0
     frames_sent: int = 0
     frames_coalesced: int = 0
@@ -33,6 +34,7 @@ class Metrics:
             ("commands_total", "Commands received over WebSockets", self.commands),
             ("commands_rejected_total", "Commands refused with a reason", self.commands_rejected),
             ("commands_duplicate_total", "Repeated nonces answered without appending", self.commands_duplicate),
+            ("commands_rate_limited_total", "Messages refused for coming too fast from one sender", self.commands_rate_limited),
             ("store_appends_total", "Batched appends to the event log", self.appends),
             ("frames_sent_total", "WebSocket frames sent", self.frames_sent),
             ("frames_coalesced_total", "Queued frames replaced by a newer one before sending", self.frames_coalesced),

@@ -14,11 +14,14 @@ def language_of(request: Request) -> str:
     return pick_language(request.cookies.get("lang"), request.headers.get("accept-language"))
 
 
-def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Template:
+def page(
+    request: Request, template: str, /, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> Template:
+    """`template` is positional-only, so that a page may have a context variable called `name`."""
     language = language_of(request)
     tr = translator(language)
     return Template(
-        name,
+        template,
         context={
             "_": tr,
             "ngettext": tr.ngettext,
@@ -29,6 +32,7 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
             **context,
         },
         status_code=status_code,
+        headers=headers,
     )
 
 

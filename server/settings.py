@@ -30,6 +30,11 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = ""
     smtp_security: str = "starttls"  # starttls | tls | none (none only inside a trusted network)
+    # A personal invitation link works until this many days after its meeting ended (members
+    # read what became of their ideas through it); then it answers "expired".
+    invitation_grace_days: int = 365
+    # Wrong join codes or invitation links one client address may try per minute.
+    guesses_per_minute: int = 20
 
     @property
     def cookie_secure(self) -> bool:
@@ -58,6 +63,8 @@ class Settings:
             smtp_password=env.get("SMTP_PASSWORD", ""),
             smtp_from=env.get("SMTP_FROM", ""),
             smtp_security=env.get("SMTP_SECURITY", cls.smtp_security),
+            invitation_grace_days=int(env.get("INVITATION_GRACE_DAYS", cls.invitation_grace_days)),
+            guesses_per_minute=int(env.get("GUESSES_PER_MINUTE", cls.guesses_per_minute)),
         )
 
 

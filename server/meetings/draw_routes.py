@@ -92,7 +92,7 @@ async def _draw_page(request: Request, user: StaffUser, meeting: Meeting, record
     running_for = (datetime.now(UTC) - record.started_at).total_seconds() if record.started_at else 0
     return page(
         request, "staff/draw.html", status_code=status, user=user, meeting=meeting, draw=record, members=members,
-        eligible=len(found), label=label, message=message, running_for=int(running_for), **context,
+        eligible=len(found), label=label, message=message, refused=status >= 400, running_for=int(running_for), **context,
     )
 
 
@@ -141,7 +141,9 @@ async def draw_setup(request: Request, code: str) -> Template | Redirect:
     if not changed_size and form.get("keep_edits") == "yes":  # quotas edited for another size do not carry over
         for key in form:
             if key.startswith("min:"):
-                dimension, category = key[4:].split(":", 1)
+                dimension, _, category = key[4:].partition(":")
+                if not dimension or not category:
+                    continue  # not a field our form writes: min:<dimension>:<category>
                 lo = _int(form.get(key), 0, 0, MAX_INVITE)
                 hi = _int(form.get(f"max:{dimension}:{category}"), invite_count, 0, MAX_INVITE)
                 edits.append((dimension, category, lo, max(lo, hi)))

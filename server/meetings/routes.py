@@ -9,10 +9,10 @@ from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+
 from rooms import Join, Rejection
 from rooms.actors import SYSTEM
 from rooms.rejection import N_
-
 from server.auth import (
     identify,
     invitation_seat,
@@ -24,14 +24,15 @@ from server.auth import (
 )
 from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from server.meetings.formats import FORMATS
-from server.meetings.invitations import answer
-from server.panel.fields import Invalid, parse_text
+from server.meetings.invitations import answer, link_problem
 from server.pages import language_of, page
+from server.panel.fields import Invalid, parse_text
 from server.realtime.connection import Audience
 from server.store.records import Invitation, Meeting, Member, Seat
 from server.tokens import derive, hash_token, normalise_join_code
 
 NO_SUCH_MEETING = "no_meeting"
+TOO_MANY_GUESSES = "too_many_guesses"
 
 
 class JoinForm(msgspec.Struct):
@@ -55,18 +56,40 @@ async def home(request: Request, code: str = "", error: str = "") -> Template:
     return page(request, "home.html", code=code, error=error)
 
 
+def _address(request: Request) -> str:
+    # Behind a proxy, uvicorn puts the client's own address here (FORWARDED_ALLOW_IPS).
+    return request.client.host if request.client else ""
+
+
+def _slow_down(request: Request) -> Template | None:
+    """The refusal for an address that has guessed wrong too often this minute, if it has."""
+    guesses = _state(request).guesses
+    address = _address(request)
+    if not guesses.blocked(address):
+        return None
+    return page(request, "home.html", error=TOO_MANY_GUESSES, status_code=429,
+                headers={"Retry-After": str(guesses.retry_after(address))})
+
+
 @get("/join", name="join-by-code")
 async def join_by_code(request: Request, code: str = "") -> Redirect | Template:
+    if (refused := _slow_down(request)) is not None:
+        return refused
     normalised = normalise_join_code(code)
     if normalised and await _state(request).store.get(Meeting, normalised) is not None:
         return Redirect(f"/j/{normalised}", status_code=303)
+    _state(request).guesses.wrong(_address(request))
     return page(request, "home.html", code=code, error=NO_SUCH_MEETING, status_code=404)
 
 
 async def _meeting_or_404(request: Request, code: str) -> Meeting | Template:
-    """A meeting one may join by its code: not a survey, which is answered by personal link only."""
+    """Every page that looks a meeting up by its code: a wrong code counts as a guess. A survey
+    is answered by personal link only, never joined by its code."""
+    if (refused := _slow_down(request)) is not None:
+        return refused
     meeting = await _state(request).store.get(Meeting, code)
     if meeting is None:
+        _state(request).guesses.wrong(_address(request))
         return page(request, "home.html", code=code, error=NO_SUCH_MEETING, status_code=404)
     if meeting.survey:
         return page(request, "home.html", code=code, error="survey_by_link", status_code=403)
@@ -118,22 +141,28 @@ async def join_post(request: Request, code: str, data: Form) -> Redirect | Templ
     )
 
 
-async def _invitation(request: Request, token: str) -> tuple[Invitation, Member | None, Meeting] | None:
-    store = _state(request).store
-    invitation = await store.get(Invitation, hash_token(token))
-    if invitation is None:
-        return None
-    meeting = await store.get(Meeting, invitation.meeting)
-    if meeting is None:
-        return None
-    return invitation, await store.get(Member, invitation.member), meeting
+async def find_invitation(request: Request, token: str) -> tuple[Invitation, Member | None, Meeting] | Template:
+    """The invitation behind a link, or the page that says why the link does not work (a wrong
+    link counts as a guess; a withdrawn or expired one says so)."""
+    if (refused := _slow_down(request)) is not None:
+        return refused
+    state = _state(request)
+    invitation = await state.store.get(Invitation, hash_token(token))
+    meeting = await state.store.get(Meeting, invitation.meeting) if invitation else None
+    if invitation is None or meeting is None:
+        state.guesses.wrong(_address(request))
+        return page(request, "home.html", error="bad_invitation", status_code=404)
+    problem = link_problem(invitation, meeting, state.settings.invitation_grace_days)
+    if problem is not None:
+        return page(request, "home.html", error=problem, status_code=410)
+    return invitation, await state.store.get(Member, invitation.member), meeting
 
 
 @get("/i/{token:str}", name="invitation")
 async def invitation_page(request: Request, token: str, answered: str = "") -> Template | Redirect:
-    found = await _invitation(request, token)
-    if found is None:
-        return page(request, "home.html", error="bad_invitation", status_code=404)
+    found = await find_invitation(request, token)
+    if isinstance(found, Template):
+        return found
     invitation, member, meeting = found
     if meeting.survey:
         return Redirect(f"/i/{token}/survey", status_code=303)
@@ -144,9 +173,9 @@ async def invitation_page(request: Request, token: str, answered: str = "") -> T
 
 @post("/i/{token:str}/answer", name="invitation-answer")
 async def invitation_answer(request: Request, token: str) -> Template | Redirect:
-    found = await _invitation(request, token)
-    if found is None:
-        return page(request, "home.html", error="bad_invitation", status_code=404)
+    found = await find_invitation(request, token)
+    if isinstance(found, Template):
+        return found
     invitation, member, meeting = found
     if meeting.survey:
         return Redirect(f"/i/{token}/survey", status_code=303)
@@ -166,9 +195,9 @@ async def invitation_answer(request: Request, token: str) -> Template | Redirect
 
 @post("/i/{token:str}", name="invitation-post")
 async def invitation_join(request: Request, token: str) -> Template | Redirect:
-    found = await _invitation(request, token)
-    if found is None:
-        return page(request, "home.html", error="bad_invitation", status_code=404)
+    found = await find_invitation(request, token)
+    if isinstance(found, Template):
+        return found
     invitation, member, meeting = found
     if meeting.survey:
         return Redirect(f"/i/{token}/survey", status_code=303)
@@ -243,7 +272,6 @@ async def switch_language(request: Request, to: str = "nb", next: str = "/") -> 
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     settings = _state(request).settings
     cookie = make_cookie("lang", to if to in LANGUAGES else DEFAULT_LANGUAGE, settings)
-    cookie.httponly = False
     cookie.max_age = 60 * 60 * 24 * 365
     return Redirect(target, status_code=303, cookies=[cookie])
 

@@ -9,7 +9,7 @@ from rooms import Actor, Rejection, Role
 from rooms.actors import FACILITATOR
 from rooms.commands import AddHost, AddPerson
 from rooms.rejection import N_
-from rooms.scribes import people_without_phone
+from rooms.scribes import may_scribe, people_without_phone
 
 from server.auth import acting_for, host_cookie_name, identify, make_cookie, scribe
 from server.i18n import translator
@@ -96,6 +96,9 @@ async def scribe_for(request: Request, code: str, pid: str) -> Template:
     if person is None or not person.scribed:
         return page(request, "error.html", status=404, status_code=404)
     entering = acting_for(actor, pid, request.app.state.settings.secret_key, code)
+    if (problem := may_scribe(live.state, entering)) is not None:
+        # A host's page for someone at another table would show that person's answers.
+        return page(request, "error.html", status=403, status_code=403, message=_refusal(request, problem))
     views = request.app.state.views
     return page(
         request, "room/scribe.html", room=live.state, person=person,

@@ -19,7 +19,7 @@ from server.audit import record
 from server.i18n import LANGUAGES, OSLO, translator
 from server.meetings.follow_up import STATUSES, follow_ups, item_text, record_follow_up
 from server.meetings.formats import FORMATS
-from server.meetings.invitations import check_in, invitations_to, invite, token_for
+from server.meetings.invitations import check_in, invitations_to, invite, revoke, token_for
 from server.meetings.service import MeetingRefused, create_meeting, demo_plan
 from server.pages import language_of, page
 from server.panel import fields as f
@@ -236,8 +236,28 @@ async def invitees(request: Request, code: str) -> Template | Redirect:
         (m for m in await request.app.state.store.list(Member) if m.id not in invited and matches(m, q, today)),
         key=lambda m: m.name.casefold(),
     )
+    members = {m.id: m for _, m in people} | {m.id: m for m in await request.app.state.store.list(Member)}
+    withdrawn = [
+        (i, members.get(i.member)) for i in await invitations_to(request.app.state.store, code, include_revoked=True)
+        if i.revoked_at is not None
+    ]
     return page(request, "staff/invitees.html", user=user, meeting=meeting, people=people, candidates=candidates,
-                q=q, district_names=f.DISTRICT_NAMES, **choices())
+                withdrawn=withdrawn, q=q, district_names=f.DISTRICT_NAMES, **choices())
+
+
+@post("/staff/meetings/{code:str}/invitations/{invitation_id:str}/withdraw", name="meeting-withdraw-invitation")
+async def withdraw(request: Request, code: str, invitation_id: str) -> Template | Redirect:
+    """Take an invitation back: its link stops working at once (a lost letter, a mistake)."""
+    user = await staff_or_refusal(request, Role.COORDINATOR)
+    if not isinstance(user, StaffUser):
+        return user
+    store = request.app.state.store
+    invitation = next((i for i in await invitations_to(store, code) if i.id == invitation_id), None)
+    if invitation is None:
+        return page(request, "error.html", status=404, status_code=404, user=user)
+    await revoke(store, request.app.state.settings.secret_key, invitation)
+    await record(store, user.username, "withdraw_invitation", f"{code}:{invitation_id}")
+    return Redirect(f"/staff/meetings/{code}/invitees#withdrawn-title", status_code=303)
 
 
 @post("/staff/meetings/{code:str}/invite", name="meeting-invite")
@@ -249,7 +269,7 @@ async def invite_members(request: Request, code: str) -> Template | Redirect:
     if isinstance(meeting, Template):
         return meeting
     store = request.app.state.store
-    chosen = set((await request.form()).getall("member"))
+    chosen = set((await request.form()).getall("member", []))
     members = [m for m in await store.list(Member) if m.id in chosen and m.status == "active"]
     for member in members:
         await invite(store, request.app.state.settings.secret_key, meeting, member)
@@ -356,5 +376,5 @@ async def checkin_without_phone(request: Request, code: str, invitation_id: str)
 
 ROUTES = [
     meetings, new_meeting, create, meeting_page, follow_up, recap, outcome_json, outcome_csv,
-    invitees, invite_members, letters, mail_merge, checkin_page, checkin, checkin_without_phone,
+    invitees, invite_members, withdraw, letters, mail_merge, checkin_page, checkin, checkin_without_phone,
 ]

@@ -3,18 +3,18 @@ from litestar.response import Template
 
 from server.meetings.follow_up import STATUSES, follow_ups, item_text
 from server.meetings.invitations import invitation_of, token_for
+from server.meetings.routes import find_invitation
 from server.pages import page
-from server.store.records import HistoryEntry, Invitation, Meeting, Member, Outcome
-from server.tokens import hash_token
+from server.store.records import HistoryEntry, Meeting, Outcome
 
 
 @get("/i/{token:str}/history", name="member-history")
 async def history(request: Request, token: str) -> Template:
     store = request.app.state.store
-    invitation = await store.get(Invitation, hash_token(token))
-    if invitation is None:
-        return page(request, "home.html", error="bad_invitation", status_code=404)
-    member = await store.get(Member, invitation.member)
+    found = await find_invitation(request, token)
+    if isinstance(found, Template):
+        return found
+    invitation, member, _ = found
     entries = await store.list(HistoryEntry, prefix=f"{invitation.member}/")
     entries.sort(key=lambda e: e.date, reverse=True)
     done = {e.meeting: await follow_ups(store, e.meeting) for e in entries}

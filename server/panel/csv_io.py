@@ -78,12 +78,20 @@ def _cell(value: str | None) -> str:
 
 
 def read_members(data: bytes, existing: list[Member]) -> Imported:
+    try:
+        return _read_members(data, existing)
+    except csv.Error:  # e.g. a quote left open across the whole file
+        return Imported(problems=[Problem(0, "", N_("The file could not be read as a spreadsheet. Save it as CSV and try again."))])
+
+
+def _read_members(data: bytes, existing: list[Member]) -> Imported:
     result = Imported()
     text = decode(data)
     if not text.strip():
         result.problems.append(Problem(0, "", N_("The file is empty.")))
         return result
-    reader = csv.reader(io.StringIO(text), delimiter=_dialect(text.splitlines()[0]))
+    # newline="": the csv module itself tells line ends from line breaks inside quoted cells.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text.splitlines()[0]))
     header = [h.strip().casefold() for h in next(reader)]
     columns: list[Column | None] = []
     for name in header:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rooms.rejection import N_
+from rooms.text import clean_text
 
 # Another municipality points POPULATION_DATA at a folder with its own files of the same shape
 # (districts and population by sex and age), see server/panel/data/README.md.
@@ -145,7 +146,7 @@ def parse_phone(value: str) -> str:
 
 
 def parse_name(value: str) -> str:
-    text = " ".join(value.split())
+    text = clean_text(value)
     if not text:
         raise Invalid(N_("A name is needed."))
     if len(text) > 120:
@@ -154,7 +155,8 @@ def parse_name(value: str) -> str:
 
 
 def parse_text(value: str, limit: int = 500) -> str:
-    text = " ".join(value.split())
+    # As everywhere people type: no control characters, no direction overrides, one space.
+    text = clean_text(value)
     if len(text) > limit:
         raise Invalid(N_("The text is longer than %(max)d characters."), max=limit)
     return text

@@ -197,6 +197,8 @@ class LiveRoom:
                     results = await self._handle(batch)
             except Exception:
                 log.exception("room %s: batch failed", self.code)
+                # Decisions may have been applied to the state speculatively: back to what is durable.
+                self._rebuild()
                 results = [STORE_DOWN] * len(batch)
             self._answer(batch, results)
             if asyncio.get_running_loop().time() - self._last_flush >= self.flush_interval:

@@ -4,13 +4,16 @@ Client -> server: JSON objects with at least `cmd` and `nonce` (see docs/protoco
 Server -> client: HTML fragments for htmx to swap out-of-band.
 """
 
+import contextlib
+import logging
 import re
 import time
 
 import msgspec
 from litestar import WebSocket, websocket
-from rooms import Rejection
+from rooms import Actor, Rejection, Role
 from rooms.codec import decode_command
+from rooms.scribes import may_scribe
 from rooms.rejection import N_
 
 from server.auth import acting_for, identify, origin_allowed
@@ -32,6 +35,9 @@ TOO_FAST = Rejection(
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NO_ROOM = 4404
+CLOSE_INTERNAL = 1011
+
+log = logging.getLogger(__name__)
 
 
 class _Envelope(msgspec.Struct):
@@ -58,11 +64,43 @@ class TokenBucket:
         self.tokens -= 1
         return True
 
+    @property
+    def full(self) -> bool:
+        return self.tokens + (time.monotonic() - self.stamp) * self.rate >= self.burst
+
+
+class Buckets:
+    """One bucket per sender, shared by all their sockets: a participant who opens ten tabs (or
+    ten scripts with the same cookie) still gets one participant's rate."""
+
+    PRUNE_ABOVE = 10_000
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[tuple[str, ...], TokenBucket] = {}
+
+    def of(self, key: tuple[str, ...]) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.PRUNE_ABOVE:
+                # A full bucket holds nothing worth keeping: a new one would be the same.
+                self._buckets = {k: b for k, b in self._buckets.items() if not b.full}
+            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
+        return bucket
+
+
+def sender_key(room: str, audience: Audience, actor: Actor, nonce_salt: str) -> tuple[str, ...]:
+    """Who is sending, for the rate limit: the participant (whichever device or scribe), or the
+    facilitator's or board's device."""
+    if actor.role is Role.PARTICIPANT and actor.pid:
+        return (room, "participant", actor.pid)
+    return (room, audience.value, nonce_salt)
+
 
 def _nonce_of(text: str) -> str:
     try:
         nonce = _envelope.decode(text).nonce
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return ""
     return nonce if NONCE.fullmatch(nonce) else ""
 
@@ -92,6 +130,10 @@ async def room_socket(socket: WebSocket, room: str) -> None:
             await socket.close(code=CLOSE_FORBIDDEN)
             return
         actor = acting_for(actor, person.pid, settings.secret_key, room)
+        if may_scribe(found.state, actor) is not None:
+            # A host at another table (or one taken back) would see that person's answers.
+            await socket.close(code=CLOSE_FORBIDDEN)
+            return
     if audience is Audience.BOARD:
         language = found.state.language  # the projector speaks the meeting's language
     else:
@@ -105,7 +147,7 @@ async def room_socket(socket: WebSocket, room: str) -> None:
     if live is None:
         await socket.close(code=CLOSE_NO_ROOM)
         return
-    bucket = TokenBucket(settings.ws_rate, settings.ws_burst)
+    bucket = app_state.buckets.of(sender_key(room, audience, actor, nonce_salt))
     try:
         while True:
             await conn.wait_to_read()
@@ -114,20 +156,27 @@ async def room_socket(socket: WebSocket, room: str) -> None:
                 break
             METRICS.commands += 1
             _handle(live, conn, message.get("text"), bucket, nonce_salt)
+    except Exception:
+        # Litestar would close with 4500 and log nothing; operators need the trace.
+        log.exception("room %s: socket handler failed", room)
+        with contextlib.suppress(Exception):
+            await socket.close(code=CLOSE_INTERNAL)
     finally:
         hub.detach(live, conn)
 
 
 def _handle(live: LiveRoom, conn: Connection, text: str | None, bucket: TokenBucket, salt: str) -> None:
+    # Every frame counts, binary or not: a flood of anything is a flood.
+    if not bucket.take():
+        METRICS.commands_rate_limited += 1
+        live.send_rejection(conn, None, _nonce_of(text) if text else "", TOO_FAST)
+        return
     if text is None:
         live.send_rejection(conn, None, "", UNREADABLE)
         return
-    if not bucket.take():
-        live.send_rejection(conn, None, _nonce_of(text), TOO_FAST)
-        return
     try:
         command = decode_command(text)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):  # deep nesting: refused too
         live.send_rejection(conn, None, _nonce_of(text), UNREADABLE)
         return
     if not NONCE.fullmatch(command.nonce):

@@ -3,6 +3,8 @@
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from rooms.text import clean_text
+
 from server.audit import record
 from server.auth import make_cookie
 from server.pages import page
@@ -81,7 +83,7 @@ async def add_account(request: Request) -> Template | Redirect:
         users = await store.list(StaffUser)
         return page(request, "staff/accounts.html", user=user, users=users, roles=ROLE_NAMES,
                     min_length=MIN_PASSWORD_LENGTH, problem=problem, status_code=400)
-    await create_user(store, username, str(form.get("name", "")).strip() or username, str(form["role"]), str(form["password"]))
+    await create_user(store, username, clean_text(str(form.get("name", ""))) or username, str(form["role"]), str(form["password"]))
     await record(store, user.username, "create_staff_user", username, ["role"])
     return Redirect("/staff/accounts", status_code=303)
 

@@ -136,6 +136,7 @@ class Invitation(Record):
     # Surveys: when the member last sent their answers (saw the receipt), and was last reminded.
     completed_at: datetime | None = None
     reminded_at: datetime | None = None
+    revoked_at: datetime | None = None  # withdrawn by staff: the link no longer works
 
     @property
     def key(self) -> str:

@@ -267,6 +267,24 @@ def test_a_round_can_reseat_everyone_when_it_starts():
     assert sorted(state.table_sizes().values()) == [1, 2]
 
 
+def test_results_per_table_are_kept_only_for_tables_of_three_or_more():
+    """At a table of two, each would know the other's vote from the table's tally: their ballots
+    are not tied to the table, and count for the whole room only."""
+    from rooms.room import MIN_SECRET_TABLE, by_table
+
+    state = make_room(dots=DotsConfig(per_table=True))
+    ok(state, Join(pid="p4"), SYSTEM)
+    ok(state, SplitTables(size=2), FACILITATOR)
+    assert sorted(state.table_sizes().values()) == [2, 2] and MIN_SECRET_TABLE == 3
+    ok(state, StartRound(round=0), FACILITATOR)
+    ok(state, PostIdea(text="A"), person(1))
+    ok(state, StartRound(round=1), FACILITATOR)
+    for n in (1, 2, 3, 4):
+        assert [type(e).__name__ for e in ok(state, CastDot(idea="r0i1"), person(n))] == ["DotsCast"]
+    assert state.rounds[1].ballot_tables == {} and by_table(state, state.rounds[1]) == []
+    assert [(o.text, n) for o, n in results(state, state.rounds[1])] == [("A", 4)]
+
+
 def test_results_per_table_keep_votes_apart_without_naming_anyone():
     from rooms.room import by_table
     from rooms.rounds.ideas import visible_ideas as shown
@@ -283,11 +301,15 @@ def test_results_per_table_keep_votes_apart_without_naming_anyone():
     assert [type(e).__name__ for e in events] == ["BallotSeated", "DotsCast"]
     assert b"p1" not in encode_event(events[0])  # the seat is keyed by the ballot
     assert [type(e).__name__ for e in ok(state, CastDot(idea="r0i2"), person(1))] == ["DotsCast"]
-    elsewhere = next(int(pid[1:]) for pid, t in state.tables.items() if t != state.tables["p1"])
-    ok(state, CastDot(idea="r0i2"), person(elsewhere))
+    here = [int(pid[1:]) for pid, t in state.tables.items() if t == state.tables["p1"] and pid != "p1"]
+    elsewhere = [int(pid[1:]) for pid, t in state.tables.items() if t != state.tables["p1"]]
+    for n in here:
+        ok(state, CastDot(idea="r0i1"), person(n))
+    for n in elsewhere:
+        ok(state, CastDot(idea="r0i2"), person(n))
     tables = dict(by_table(state, state.rounds[1]))
-    mine, other = tables[state.tables["p1"]], tables[state.tables[f"p{elsewhere}"]]
-    assert [(o.text, n) for o, n in results(state, mine)] == [("A", 1), ("B", 1)]
-    assert [(o.text, n) for o, n in results(state, other)] == [("B", 1), ("A", 0)]
+    mine, other = tables[state.tables["p1"]], tables[state.tables[f"p{elsewhere[0]}"]]
+    assert [(o.text, n) for o, n in results(state, mine)] == [("A", 3), ("B", 1)]
+    assert [(o.text, n) for o, n in results(state, other)] == [("B", 3), ("A", 0)]
     ideas_tables = dict(by_table(state, state.rounds[0]))
     assert sorted(i.text for r in ideas_tables.values() for i in shown(r)) == ["A", "B"]
