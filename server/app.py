@@ -204,4 +204,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={HTTPException: _error_page, UnicodeDecodeError: _unreadable_page, Exception: _crash_page},
         before_send=[security_headers(settings)],
+        openapi_config=None,  # no schema pages: they are not for the public and need inline scripts
     )

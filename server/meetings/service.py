@@ -6,18 +6,18 @@ from datetime import UTC, datetime
 from rooms import Rejection, new_room
 from rooms.codec import encode_event
 from rooms.plan import AnyRoundConfig
-from rooms.rounds.dots import DotsConfig
 from rooms.rounds.budget import BudgetConfig
 from rooms.rounds.consent import ConsentConfig
+from rooms.rounds.dots import DotsConfig
+from rooms.rounds.free_text import TextConfig
 from rooms.rounds.ideas import IdeasConfig
 from rooms.rounds.poll import PollConfig
+from rooms.rounds.qa import QaConfig
 from rooms.rounds.ranking import RankingConfig
 from rooms.rounds.scale import ScaleConfig
-from rooms.rounds.qa import QaConfig
 from rooms.rounds.statements import StatementsConfig
-
-from server.store import AppendConflict, Store
 from server.meetings.invitations import invite
+from server.store import AppendConflict, Store
 from server.store.records import Meeting, Member
 from server.tokens import hash_token, new_join_code, new_token
 
@@ -145,6 +145,10 @@ def demo_plan() -> list[AnyRoundConfig]:
             ],
             max_length=140,
             max_per_person=2,
+        ),
+        TextConfig(
+            title="Til slutt",
+            prompt="Er det noe mer du vil si til kommunen? Svaret leses av de ansatte etter møtet.",
         ),
     ]
 

@@ -61,6 +61,18 @@ FORMS: dict[str, list[str]] = {
     "/staff/panel/{member_id:str}": MEMBER_FIELDS,
     "/staff/panel/{member_id:str}/erase": ["confirm"],
     "/staff/panel/{member_id:str}/status": ["status"],
+    "/i/{token:str}/survey/q/{number:int}": ["choice", "other", "value", "level", "reason", "text", "place_o0", "amount_0", "vote_s1", "skip", "back"],
+    "/i/{token:str}/survey/review": [],
+    "/staff/surveys/new": ["title", "description", "language"],
+    "/staff/surveys/{code:str}/questions": ["type"],
+    "/staff/surveys/{code:str}/questions/{index:int}/remove": [],
+    "/staff/surveys/{code:str}/questions/{index:int}/move": ["by"],
+    "/staff/surveys/{code:str}/questions/{index:int}/items/{item:str}/{action:str}": [],
+    "/staff/surveys/{code:str}/open": ["date", "time"],
+    "/staff/surveys/{code:str}/close": [],
+    "/staff/surveys/{code:str}/mail": ["kind"],
+    "/staff/surveys/{code:str}/publish": ["summary"],
+    "/staff/surveys/{code:str}/paper/{invitation_id:str}": [],
 }
 # Pages whose query strings people (or links) fill in.
 QUERIES: dict[str, list[str]] = {
@@ -119,16 +131,24 @@ def here(server) -> dict:
     end_meeting(ended)
     s = site(server)
     checkin = s.get(f"/staff/meetings/{s.code}/checkin").text
+    # An open survey with one invited member, so the survey forms are reached with real ids too.
+    survey = s.post("/staff/surveys/new", {"title": "Fuzz", "language": "nb"}).headers["location"].rsplit("/", 1)[-1]
+    s.post(f"/staff/meetings/{survey}/invite", {"member": ["demo-0001"]})
+    s.post(f"/staff/surveys/{survey}/open", {"date": "2099-01-01", "time": "12:00"})
+    survey_token = re.search(r"/i/(\w+)", s.get(f"/staff/meetings/{survey}/invitations.csv").text).group(1)
     return {
         "site": s,
         "params": {
-            "code": [s.code, ended["code"]],
-            "token": [s.links["participants"][0].rsplit("/", 1)[-1]],
+            "code": [s.code, ended["code"], survey],
+            "token": [s.links["participants"][0].rsplit("/", 1)[-1], survey_token],
             "index": ["0", "4", "8"],
             "invitation_id": re.findall(r"/checkin/([0-9a-f]+)", checkin)[:1] or ["x"],
             "member_id": ["demo-0001", "demo-0002"],
             "member": ["demo-0001"],
             "pid": ["nobody"],
+            "number": ["1", "3", "0"],
+            "item": ["r0i1", "x"],
+            "action": ["approve", "hide", "show", "x"],
         },
     }
 

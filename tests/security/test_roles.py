@@ -212,7 +212,8 @@ async def test_people_who_are_not_staff_reach_no_staff_page_and_only_their_own_c
     staff_paths = sorted(p for m in ("GET", "POST") for p in routes[m] if p.startswith("/staff") and p != "/staff/login")
     console_paths = sorted(p for m in ("GET", "POST") for p in routes[m]
                            if p.startswith("/r/{code:str}/") and any(w in p for w in ("console", "scribe", "sheets")))
-    params = {"code": code, "invitation_id": "x", "member_id": "demo-0001", "member": "demo-0001", "index": "0", "pid": everyone.scribed}
+    params = {"code": code, "invitation_id": "x", "member_id": "demo-0001", "member": "demo-0001", "index": "0", "pid": everyone.scribed,
+              "number": "1", "item": "x", "action": "approve", "kind": "csv"}
     jars = {
         "phone": everyone.phone.cookies, "invited": everyone.invited.cookies, "board": everyone.board.cookies,
         "facilitator_link": everyone.facilitator.cookies, "host": everyone.host_cookies,
@@ -289,6 +290,19 @@ STAFF_ROLES = {
     "/staff/panel/{member_id:str}/erase": "coordinator",
     "/staff/accounts": "administrator",
     "/staff/audit": "administrator",
+    "/staff/surveys/new": "coordinator",
+    "/staff/surveys/{code:str}/questions": "coordinator",
+    "/staff/surveys/{code:str}/questions/{index:int}/remove": "coordinator",
+    "/staff/surveys/{code:str}/questions/{index:int}/move": "coordinator",
+    "/staff/surveys/{code:str}/questions/{index:int}/items/{item:str}/{action:str}": "facilitator",
+    "/staff/surveys/{code:str}/open": "coordinator",
+    "/staff/surveys/{code:str}/close": "coordinator",
+    "/staff/surveys/{code:str}/preview/{number:int}": "facilitator",
+    "/staff/surveys/{code:str}/results": "facilitator",
+    "/staff/surveys/{code:str}/mail": "coordinator",
+    "/staff/surveys/{code:str}/publish": "coordinator",
+    "/staff/surveys/{code:str}/paper/{invitation_id:str}": "coordinator",
+    "/staff/surveys/{code:str}/answers/{kind:str}": "coordinator",
 }
 RANK = {"facilitator": 1, "coordinator": 2, "administrator": 3}
 
@@ -304,7 +318,8 @@ def test_staff_roles_cannot_exceed_their_role(server, routes):
             assert made.status_code == 303
         sessions = {role: log_in(http, server.base, f"sec-{role}", "a long password 123") for role in ("facilitator", "coordinator")}
         before = (len(events(server.database, s.code)), s.get("/staff/panel").text.count("<tr"))
-        params = {"code": s.code, "invitation_id": "x", "member_id": "demo-0001", "member": "demo-0001"}
+        params = {"code": s.code, "invitation_id": "x", "member_id": "demo-0001", "member": "demo-0001",
+                  "index": "0", "number": "1", "item": "x", "action": "approve", "kind": "csv"}
         for role, cookies in sessions.items():
             headers = cookie_header(cookies)
             for path in sorted(STAFF_ROLES):

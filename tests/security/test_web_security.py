@@ -44,7 +44,8 @@ def here(server):
         "code": s.code, "token": s.links["participants"][0].rsplit("/", 1)[-1], "index": "0",
         "invitation_id": re.search(r"/checkin/([0-9a-f]+)", checkin).group(1),  # type: ignore[union-attr]
         "member_id": "demo-0001", "member": "demo-0001", "pid": "nobody",
-        "file_path": "app.css",
+        "file_path": "app.css", "name": "app.css",
+        "number": "1", "item": "x", "action": "approve", "kind": "csv",
     }
     return s, params
 

@@ -129,6 +129,8 @@ async def vote(client: Client, index: int) -> None:
             fields = {"cmd": "ask", "text": f"Spørsmål {secrets.token_hex(3)}?"}
         case 8:
             fields = {"cmd": "rate", "statement": _offered(view, "statement"), "vote": "agree"}
+        case 9:
+            fields = {"cmd": "write_text", "text": f"Takk {secrets.token_hex(3)}"}
     name = str(fields.pop("cmd"))
     frame = await client.command(name, round=index, **fields)
     assert frame.result == ("ok", None), (index, frame.text[:300])
