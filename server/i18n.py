@@ -13,7 +13,7 @@ keep its own languages outside the code, and the tests use it for a right-to-lef
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from gettext import c2py
 from pathlib import Path
 from typing import Any
@@ -136,3 +136,12 @@ def oslo_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
+
+
+def oslo_moment(day: str, clock: str, default_clock: str) -> datetime | None:
+    """A date and time as typed in a form (Europe/Oslo) in UTC; None if unreadable."""
+    try:
+        local = datetime.strptime(f"{day.strip()} {clock.strip() or default_clock}", "%Y-%m-%d %H:%M")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=OSLO).astimezone(UTC)

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 
 import msgspec
 import segno
@@ -16,7 +16,7 @@ from rooms.events import RecapLine
 from rooms.people import MAX_NAME_LENGTH
 from rooms.rejection import N_
 from server.audit import record
-from server.i18n import LANGUAGES, OSLO, translator
+from server.i18n import LANGUAGES, oslo_moment, translator
 from server.meetings.follow_up import STATUSES, follow_ups, item_text, record_follow_up
 from server.meetings.formats import FORMATS
 from server.meetings.invitations import check_in, invitations_to, invite, revoke, token_for
@@ -57,15 +57,6 @@ async def new_meeting(request: Request) -> Template | Redirect:
     return page(request, "staff/meeting_new.html", user=user, formats=FORMATS, values={"language": "nb"})
 
 
-def _when(day: str, clock: str) -> datetime | None:
-    """A local date and time (Europe/Oslo) as UTC, or None if either is missing or unreadable."""
-    try:
-        local = datetime.strptime(f"{day.strip()} {clock.strip() or '18:00'}", "%Y-%m-%d %H:%M")
-    except ValueError:
-        return None
-    return local.replace(tzinfo=OSLO).astimezone(UTC)
-
-
 @post("/staff/meetings/new", name="meeting-create")
 async def create(request: Request) -> Template | Redirect:
     user = await staff_or_refusal(request, Role.COORDINATOR)
@@ -73,7 +64,7 @@ async def create(request: Request) -> Template | Redirect:
         return user
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     language = form.get("language") if form.get("language") in LANGUAGES else "nb"
-    starts_at = _when(form.get("date", ""), form.get("time", ""))
+    starts_at = oslo_moment(form.get("date", ""), form.get("time", ""), "18:00")
     problems = []
     if not form.get("title", "").strip():
         problems.append("title")

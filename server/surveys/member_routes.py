@@ -16,7 +16,13 @@ from server.meetings.invitations import complete
 from server.meetings.views import TEMPLATE_HELPERS
 from server.pages import language_of, page
 from server.store.records import HistoryEntry, Invitation, Meeting, Member
-from server.surveys.forms import HOW_TO, NOTHING_CHOSEN, answer_in_words, commands_from_form, in_survey_words
+from server.surveys.forms import (
+    HOW_TO,
+    NOTHING_CHOSEN,
+    answer_in_words,
+    commands_from_form,
+    in_survey_words,
+)
 from server.surveys.respondents import Question, questions_for, respondent, save
 from server.surveys.results import results
 from server.tokens import hash_token
@@ -68,10 +74,7 @@ async def paper_mode(request: Request, token: str) -> bool:
 
 @get("/i/{token:str}/survey", name="survey")
 async def survey_start(request: Request, token: str) -> Template:
-    context = await _context(request, token)
-    if isinstance(context, Template):
-        return context
-    return page(request, "survey/intro.html", **context)
+    return await _page(request, token, "survey/intro.html")
 
 
 def _question(context: dict, number: int) -> Question | None:
@@ -138,12 +141,14 @@ async def _save_form(request: Request, context: dict, question: Question, sent: 
     return None
 
 
+async def _page(request: Request, token: str, template: str) -> Template:
+    context = await _context(request, token)
+    return context if isinstance(context, Template) else page(request, template, **context)
+
+
 @get("/i/{token:str}/survey/review", name="survey-review")
 async def survey_review(request: Request, token: str) -> Template:
-    context = await _context(request, token)
-    if isinstance(context, Template):
-        return context
-    return page(request, "survey/review.html", **context)
+    return await _page(request, token, "survey/review.html")
 
 
 @post("/i/{token:str}/survey/review", name="survey-send")
@@ -163,10 +168,7 @@ async def survey_send(request: Request, token: str) -> Template | Redirect:
 
 @get("/i/{token:str}/survey/receipt", name="survey-receipt")
 async def survey_receipt(request: Request, token: str) -> Template:
-    context = await _context(request, token)
-    if isinstance(context, Template):
-        return context
-    return page(request, "survey/receipt.html", **context)
+    return await _page(request, token, "survey/receipt.html")
 
 
 @get("/i/{token:str}/survey/results", name="survey-published")

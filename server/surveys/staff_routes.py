@@ -18,7 +18,7 @@ from rooms.rounds.texts import ApproveItem, HideItem, ShowItem
 from rooms.survey import SURVEY_TYPES, CloseSurvey, OpenSurvey, answers_shown
 from server import mail
 from server.audit import record
-from server.i18n import LANGUAGES, OSLO, translator
+from server.i18n import LANGUAGES, oslo_moment, translator
 from server.meetings.invitations import invitations_to, token_for
 from server.meetings.service import MeetingRefused, create_meeting
 from server.meetings.views import TEMPLATE_HELPERS
@@ -141,19 +141,10 @@ async def moderate(request: Request, code: str, index: int, item: str, action: s
                       back=f"moderation-{index}")
 
 
-def _closing(day: str, clock: str) -> datetime | None:
-    """A local date and time (Europe/Oslo) as UTC; None if unreadable."""
-    try:
-        local = datetime.strptime(f"{day.strip()} {clock.strip() or '23:59'}", "%Y-%m-%d %H:%M")
-    except ValueError:
-        return None
-    return local.replace(tzinfo=OSLO).astimezone(UTC)
-
-
 @post("/staff/surveys/{code:str}/open", name="survey-open")
 async def open_survey(request: Request, code: str) -> Template | Redirect:
     form = await request.form()
-    closes = _closing(str(form.get("date", "")), str(form.get("time", "")))
+    closes = oslo_moment(str(form.get("date", "")), str(form.get("time", "")), "23:59")
     if closes is None:
         found = await _survey(request, code, Role.COORDINATOR)
         if not isinstance(found, tuple):
