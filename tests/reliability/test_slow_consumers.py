@@ -158,8 +158,11 @@ async def test_a_phone_that_sends_but_never_reads_is_not_read_either(tmp_path):
                 read = (await read_metrics(http, server.base))["ip_commands_total"] - before["ip_commands_total"] - mine
             after = await read_metrics(http, server.base)
             largest = max(len(f.text) for f in author.frames)
+            console = max(len(f.text) for f in facilitator.frames)
             assert read < sent  # the rest waits in the network, not in the server
-            assert after["ip_socket_mailbox_chars_peak"] <= (MAX_WAITING + 1) * largest
+            # The peak is over every socket: the deaf phone's answers and view, or (on a busy
+            # machine) the console's view in flight and its newest one.
+            assert after["ip_socket_mailbox_chars_peak"] <= max((MAX_WAITING + 1) * largest, 2 * console)
             deaf.close()
             for client in (author, facilitator):
                 await client.close()
