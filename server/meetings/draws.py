@@ -4,6 +4,9 @@ and replacements. One DrawRecord per meeting holds where it has got to."""
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,8 +34,23 @@ def _executor() -> ProcessPoolExecutor:
     # One worker, started on first use: the solver takes a core for seconds, never the event loop.
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+        )
     return _pool
+
+
+def _exit_with_parent() -> None:
+    """In the worker: end when the server that started it is gone. A server killed outright
+    (kill -9, a crash) cannot shut its pool down, and the idle worker would wait for ever."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def meeting_day(meeting: Meeting) -> date:
